@@ -1,0 +1,114 @@
+/*
+ * hdcopy.h — the public API: run Redshift-style COPY statements (and the SQL around them) against a target.
+ *
+ * A session is one target (PostgreSQL or SQLite) and the options of a run. hd_session_exec() runs one statement:
+ * a Redshift COPY is executed by hdcopy (atomically: all of its rows or none); anything else passes through to the
+ * target unchanged. Messages (Redshift's INFO lines, warnings) and the rows of pass-through queries go to callbacks;
+ * nothing is printed by the library. The CLI (src/cli) is one user of this API; `hdcopy serve` will be another.
+ *
+ * Errors are values: every call returns an hd_code and fills the caller's hd_err with one line naming the cause.
+ */
+#ifndef HDCOPY_H
+#define HDCOPY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum hd_code {
+	HD_OK = 0,
+	HD_ERR_NOMEM = 1,       /* allocation failed */
+	HD_ERR_USAGE = 2,       /* bad command line */
+	HD_ERR_SYNTAX = 3,      /* invalid statement (grammar or conflicting options) */
+	HD_ERR_UNSUPPORTED = 4, /* parsed, valid, but not implemented (yet) */
+	HD_ERR_NOTFOUND = 5,    /* a source matched no file (Redshift 1212) */
+	HD_ERR_IO = 6,          /* reading a source failed */
+	HD_ERR_LOAD = 7,        /* data errors exceeded MAXERROR */
+	HD_ERR_TARGET = 8,      /* the target cannot be reached or failed */
+	HD_ERR_PRIVILEGE = 9,   /* the target refused: authentication or privilege */
+	HD_ERR_TABLE = 10,      /* the table or a listed column does not exist / is unusable */
+	HD_ERR_LIMIT = 11,      /* a named cap was exceeded (record too long, …) */
+	HD_ERR_INTERNAL = 12,   /* a bug */
+	HD_ERR_CANCELED = 13    /* stopped on request */
+} hd_code;
+
+#define HD_ERR_MSG_MAX 1024
+
+typedef struct hd_err {
+	hd_code code;
+	char msg[HD_ERR_MSG_MAX];
+} hd_err;
+
+/* Short name of a code, e.g. "syntax error". */
+const char *hd_strerror(hd_code code);
+/* The CLI's exit status for a code: 0 loaded; 1 load failed; 2 invalid statement or command line; 3 target. */
+int hd_exit_status(hd_code code);
+
+/* Message levels, as PostgreSQL names them. */
+typedef enum hd_level { HD_LOG_INFO = 0, HD_LOG_NOTICE, HD_LOG_WARNING } hd_level;
+
+/* Rows of a pass-through statement: once with values == NULL (the header), then once per row (NULL = SQL NULL). */
+typedef int (*hd_rows_fn)(void *ctx, int ncols, const char *const *names, const char *const *values);
+typedef void (*hd_message_fn)(void *ctx, hd_level level, const char *text);
+
+typedef struct hd_options {
+	int slices;               /* parallel slices; 0 = number of cores */
+	hd_message_fn message;    /* may be NULL */
+	hd_rows_fn rows;          /* may be NULL */
+	void *ctx;
+} hd_options;
+
+/* Per-file outcome of a COPY. */
+typedef struct hd_file_result {
+	char *name;
+	int64_t lines;    /* lines scanned (header and blank lines included) */
+	int64_t rows;     /* rows loaded (0 with NOLOAD) */
+	int64_t errors;   /* rows rejected */
+	uint64_t bytes;   /* bytes read (after decompression) */
+} hd_file_result;
+
+/* The outcome of one statement. */
+typedef struct hd_result {
+	bool is_copy;
+	char tag[64];             /* command tag: "COPY 4", "CREATE TABLE", "SELECT 3" */
+	char table[256];          /* COPY: the table as named in the statement */
+	int64_t rows_loaded;
+	int64_t rows_rejected;
+	int64_t rows_replaced;    /* rows with ACCEPTINVCHARS replacements */
+	uint64_t bytes;
+	double elapsed;           /* seconds */
+	int64_t query_id;         /* stl_load_errors.query / stl_load_commits.query */
+	bool noload;
+	int slices;
+	const char *commit_method;/* "single transaction", … */
+	hd_file_result *files;    /* owned by the result: hd_result_clear() */
+	int nfiles;
+	/* When a COPY fails on data errors, the first rejected row (for the one-line error message). */
+	char first_error[512];
+} hd_result;
+
+void hd_result_clear(hd_result *r);
+
+typedef struct hd_session hd_session;
+
+/* Connect to a target: "postgresql://…", "postgres://…", a libpq keyword string, or "sqlite:PATH". */
+hd_code hd_session_open(const char *target, const hd_options *opt, hd_session **out, hd_err *err);
+void hd_session_close(hd_session *s);
+
+/* Run one statement (without its ';'). res is cleared first and filled on success and on failure. */
+hd_code hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_err *err);
+
+/* Scripts: the next non-empty statement of script[0..len) from *pos, split on ';' outside quotes, dollar quotes and
+ * comments. Returns 1 with *out set, 0 at the end, -1 on an unterminated quote or comment (err says where). */
+typedef struct hd_statement {
+	const char *text; /* without the ';' */
+	size_t len;
+	size_t offset;
+	int line;         /* 1-based line of the statement's first byte */
+} hd_statement;
+int hd_script_next_statement(const char *script, size_t len, size_t *pos, hd_statement *out, hd_err *err);
+
+/* The library's version string. */
+const char *hd_version(void);
+
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install what hdcopy needs to build and to run its tests, on a fresh Debian machine (as root) or with sudo.
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+
+pkgs=(build-essential cmake ninja-build pkg-config
+      libpq-dev libsqlite3-dev libcmocka-dev zlib1g-dev libzstd-dev libbz2-dev liblzo2-dev libisal-dev
+      postgresql postgresql-client sqlite3 valgrind python3 python3-pip)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	echo "deps: installing ${missing[*]}" >&2
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The Debian postgresql package starts a cluster of its own; our tests start private servers and need none.
+if [ "${1:-}" = "--tests" ]; then
+	python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
+fi

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every test: unit tests (cmocka, under ASan+UBSan) and integration tests (pytest) against real servers
+# that the harness starts itself. Installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh --tests
+scripts/build.sh build
+scripts/build.sh build-asan -DHD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+echo "== unit tests (ASan+UBSan)"
+ctest --test-dir build-asan --output-on-failure
+echo "== sink smoke test (ASan+UBSan)"
+tests/sink/run.sh | tail -n 1
+echo "== integration tests (ASan+UBSan build)"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+HDCOPY_BIN="$PWD/build-asan/hdcopy" python3 -m pytest -q -p no:cacheprovider tests/integration "$@"

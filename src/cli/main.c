@@ -1,0 +1,271 @@
+/*
+ * main.c — the hdcopy command line: read statements (arguments, -f FILE, or standard input), run each through the
+ * public API, print Redshift's messages and query results, and exit with the status of the first failure.
+ *
+ * Exit statuses: 0 every statement succeeded; 1 a load failed and nothing of it was loaded; 2 a statement or the
+ * command line is invalid; 3 the target cannot be reached or refuses. Statements after a failure are not run.
+ * Messages go to standard error, query results (or the --json summary) to standard output.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hdcopy.h"
+#include "cli/output.h"
+
+#define DEFAULT_TARGET "sqlite:hdcopy.db"
+#define MAX_SCRIPT (64u << 20)
+
+typedef struct cli {
+	const char *target;
+	const char *file;
+	int slices;
+	bool json;
+	bool quiet;
+	hd_cli_rows rows;
+} cli;
+
+static void
+usage(FILE *out)
+{
+	fputs(
+	    "Usage: hdcopy [OPTION]... [STATEMENT]...\n"
+	    "Run Amazon Redshift COPY statements, and the SQL around them, against PostgreSQL or SQLite.\n"
+	    "\n"
+	    "Statements come from the arguments, from -f FILE, or from standard input; several may be given,\n"
+	    "separated by ';'. A COPY is run by hdcopy, atomically; any other statement passes through to the target.\n"
+	    "\n"
+	    "Options:\n"
+	    "  -d, --db TARGET     the target database: postgresql://…, postgres://…, a libpq keyword string\n"
+	    "                      ('host=/tmp dbname=dw'), or sqlite:PATH. Default: $HDCOPY_DB, else sqlite:hdcopy.db\n"
+	    "                      (libpq's PG* variables and ~/.pgpass apply as in psql)\n"
+	    "  -f, --file FILE     run the statements in FILE ('-' for standard input)\n"
+	    "  -j, --slices N      parallel slices (default: the number of cores)\n"
+	    "      --json          print a machine-readable summary of every statement on standard output\n"
+	    "  -q, --quiet         do not print INFO messages\n"
+	    "  -h, --help          show this help and exit\n"
+	    "  -V, --version       show the version and exit\n"
+	    "\n"
+	    "Exit status: 0 success; 1 a load failed (nothing loaded); 2 invalid statement or command line;\n"
+	    "3 the target cannot be reached or refuses.\n"
+	    "\n"
+	    "Example:\n"
+	    "  hdcopy --db postgresql://localhost/dw \"COPY sales FROM '/data/out/part-*' DELIMITER '\\t' MAXERROR 10\"\n"
+	    "\n"
+	    "See hdcopy(1) for the COPY grammar and every option.\n",
+	    out);
+}
+
+static void
+on_message(void *ctx, hd_level level, const char *text)
+{
+	const cli *c = ctx;
+	if (level == HD_LOG_INFO && c->quiet)
+		return;
+	fprintf(stderr, "%s:  %s\n", level == HD_LOG_INFO ? "INFO" : level == HD_LOG_NOTICE ? "NOTICE" : "WARNING", text);
+}
+
+static int
+on_rows(void *ctx, int ncols, const char *const *names, const char *const *values)
+{
+	cli *c = ctx;
+	return hd_cli_rows_cb(&c->rows, ncols, names, values);
+}
+
+static char *
+read_all(FILE *f, size_t *len, const char *name)
+{
+	size_t alloc = 1 << 16, n = 0;
+	char *buf = malloc(alloc);
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		if (n == alloc) {
+			if (alloc >= MAX_SCRIPT) {
+				fprintf(stderr, "hdcopy: %s: script larger than %u bytes\n", name, MAX_SCRIPT);
+				free(buf);
+				return NULL;
+			}
+			char *nb = realloc(buf, alloc * 2);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+			alloc *= 2;
+		}
+		size_t got = fread(buf + n, 1, alloc - n, f);
+		n += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				fprintf(stderr, "hdcopy: %s: %s\n", name, strerror(errno));
+				free(buf);
+				return NULL;
+			}
+			break;
+		}
+	}
+	*len = n;
+	return buf;
+}
+
+/* Run every statement of one text; returns the first failure's code. */
+static hd_code
+run_text(cli *c, hd_session *s, const char *text, size_t len, const char *origin, int *index)
+{
+	size_t pos = 0;
+	hd_statement st;
+	hd_result res;
+	hd_err err;
+	int k;
+
+	for (;;) {
+		memset(&err, 0, sizeof err);
+		k = hd_script_next_statement(text, len, &pos, &st, &err);
+		if (k == 0)
+			return HD_OK;
+		if (k < 0) {
+			fprintf(stderr, "hdcopy: ERROR:  %s: %s\n", origin, err.msg);
+			return HD_ERR_SYNTAX;
+		}
+		hd_code r = hd_session_exec(s, st.text, st.len, &res, &err);
+		if (r != HD_OK) {
+			if (c->json)
+				hd_cli_json_statement(stdout, (*index)++, st.line, &res, NULL, r, err.msg);
+			fprintf(stderr, "hdcopy: ERROR:  %s\n", err.msg);
+			if (strcmp(origin, "command line") != 0 || st.line > 1)
+				fprintf(stderr, "hdcopy: (statement at %s line %d)\n", origin, st.line);
+			hd_result_clear(&res);
+			hd_cli_rows_free(&c->rows);
+			return r;
+		}
+		if (c->json) {
+			hd_cli_json_statement(stdout, (*index)++, st.line, &res, &c->rows, r, NULL);
+		} else if (c->rows.names) {
+			hd_cli_rows_print(&c->rows, stdout);
+			fflush(stdout);
+		}
+		hd_cli_rows_free(&c->rows);
+		hd_result_clear(&res);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "slices", required_argument, NULL, 'j' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	cli c;
+	hd_session *s = NULL;
+	hd_options opt;
+	hd_err err;
+	hd_code r = HD_OK;
+	int ch, index = 0;
+
+	memset(&c, 0, sizeof c);
+	while ((ch = getopt_long(argc, argv, "d:f:j:qhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': c.target = optarg; break;
+		case 'f': c.file = optarg; break;
+		case 'j': {
+			char *end;
+			long v;
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v < 1 || v > 1024) {
+				fprintf(stderr, "hdcopy: --slices wants a number from 1 to 1024, not '%s'\n", optarg);
+				return 2;
+			}
+			c.slices = (int)v;
+			break;
+		}
+		case 'J': c.json = true; break;
+		case 'q': c.quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("hdcopy %s\n", hd_version()); return 0;
+		default:
+			fputs("Try 'hdcopy --help' for more information.\n", stderr);
+			return 2;
+		}
+	}
+	if (c.file && optind < argc) {
+		fputs("hdcopy: give statements either as arguments or with -f, not both\n", stderr);
+		return 2;
+	}
+	if (!c.file && optind == argc) {
+		if (isatty(STDIN_FILENO)) {
+			fputs("hdcopy: no statement given (arguments, -f FILE, or standard input)\n"
+			      "Try 'hdcopy --help' for more information.\n",
+			      stderr);
+			return 2;
+		}
+		c.file = "-";
+	}
+
+	if (!c.target || !*c.target) {
+		const char *env = getenv("HDCOPY_DB");
+		if (env && *env) {
+			c.target = env;
+		} else {
+			c.target = DEFAULT_TARGET;
+			fprintf(stderr, "hdcopy: no --db or HDCOPY_DB given: using the embedded default %s\n", DEFAULT_TARGET);
+		}
+	}
+
+	memset(&opt, 0, sizeof opt);
+	opt.slices = c.slices;
+	opt.message = on_message;
+	opt.rows = on_rows;
+	opt.ctx = &c;
+
+	memset(&err, 0, sizeof err);
+	if ((r = hd_session_open(c.target, &opt, &s, &err)) != HD_OK) {
+		fprintf(stderr, "hdcopy: ERROR:  %s\n", err.msg);
+		return hd_exit_status(r);
+	}
+
+	if (c.json)
+		fputs("{\"statements\":[\n", stdout);
+
+	if (c.file) {
+		FILE *f = strcmp(c.file, "-") == 0 ? stdin : fopen(c.file, "rb");
+		size_t len = 0;
+		char *text;
+		if (!f) {
+			fprintf(stderr, "hdcopy: %s: %s\n", c.file, strerror(errno));
+			r = HD_ERR_USAGE;
+			goto done;
+		}
+		text = read_all(f, &len, c.file);
+		if (f != stdin)
+			fclose(f);
+		if (!text) {
+			r = HD_ERR_USAGE;
+			goto done;
+		}
+		r = run_text(&c, s, text, len, strcmp(c.file, "-") == 0 ? "standard input" : c.file, &index);
+		free(text);
+	} else {
+		for (int i = optind; i < argc && r == HD_OK; i++)
+			r = run_text(&c, s, argv[i], strlen(argv[i]), "command line", &index);
+	}
+
+done:
+	if (c.json)
+		printf("\n],\"exit_status\":%d}\n", hd_exit_status(r));
+	hd_session_close(s);
+	hd_cli_rows_free(&c.rows);
+	return hd_exit_status(r);
+}

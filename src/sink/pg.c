@@ -1,0 +1,982 @@
+/*
+ * pg.c — the PostgreSQL target over libpq.
+ *
+ * One hd_sink = one server session (plus, lazily, a second one for stl_load_errors). A load is
+ *     BEGIN; SELECT nextval(query id), pid, user oid, now(); COPY t (cols) FROM STDIN (FORMAT binary)
+ *     rows → encoded by pg_encode.c into `out` (≤ HD_SINK_BUF + one row), sent with PQputCopyData when it passes
+ *            HD_SINK_BUF: one write per ~256 KiB, nothing per row but the encoding
+ *     end of data → COPY's result; then INSERT stl_load_commits rows (batched, parameters) and COMMIT, or ROLLBACK.
+ * Blocking libpq: a slow server simply slows the slice down, and memory stays bounded.
+ *
+ * Rejected records go to hdcopy.stl_load_errors on the second connection in autocommit, so they survive the load
+ * transaction's rollback (that is when they matter most). Their text is made valid UTF-8 without NULs ('?' for
+ * each bad byte: raw lines are often rejected precisely for being invalid UTF-8) and cut on a character boundary.
+ *
+ * System objects (schema hdcopy): created on first use under pg_advisory_xact_lock so concurrent loaders don't
+ * race; a user without CREATE privilege gets a message saying what a database owner must do. The DDL is
+ * system_ddl below — the one place it lives. Column choices, following Redshift's STL_LOAD_ERRORS and
+ * STL_LOAD_COMMITS with deliberate differences:
+ *   - varchar where Redshift has char(n): blank padding makes raw_line, colname, err_reason awkward to compare;
+ *   - userid and tbl are oid (Redshift: integer) so they join to pg_roles.oid / pg_class.oid and never overflow;
+ *   - query is bigint (a sequence), filename varchar(1024) (Redshift: char(256); HDFS paths are long),
+ *     type varchar(128) (Redshift: char(10) cannot hold "character varying(10)");
+ *   - stl_load_commits also has tbl; name holds the table's qualified name (Redshift: "system-defined").
+ *   Row-level security mirrors Redshift's visibility: a user sees (and adds) only rows with their own userid;
+ *   superusers and the tables' owner see all.
+ *
+ * describe offers the columns a COPY can fill: GENERATED … STORED columns are left out; domains are followed to
+ * their base type (with the domain's typmod and NOT NULL). What convert cannot know — a domain's or the table's
+ * CHECK constraints, unique keys, triggers — the server checks; a violation fails the COPY at load_end with the
+ * server's message (HD_ERR_TARGET), and the whole load rolls back.
+ *
+ * Identifiers are always quoted with PQescapeIdentifier; values travel as parameters or COPY data, never as SQL.
+ * The target string may hold a password: it is kept only to open the second connection, never put in a message,
+ * and wiped on close.
+ */
+#include "sink/sink.h"
+#include "sink/pg_int.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/limits.h"
+
+typedef enum pg_state {
+	ST_IDLE = 0, /* no transaction of ours */
+	ST_TXN,      /* BEGIN done, COPY finished (or failed): commit or abort next */
+	ST_COPY      /* COPY FROM STDIN in progress */
+} pg_state;
+
+typedef struct pg_sink {
+	hd_sink base;
+	PGconn *conn;
+	PGconn *econn;    /* stl_load_errors, autocommit; opened on first use */
+	char *target;     /* for econn; may hold a password */
+	bool quiet;       /* drop notices: set except while exec() runs a user's statement */
+	bool sys_ready;   /* hdcopy's system objects are known to exist */
+	pg_state state;
+	char tag[64];     /* last command tag (libpq's is at most 64 bytes) */
+	hd_buf out;       /* COPY data not yet sent */
+	hd_type *types;   /* per loaded column */
+	int ntypes;
+} pg_sink;
+
+/* All of hdcopy's objects in the target database. Run inside one transaction holding SYS_LOCK. */
+static const char system_ddl[] =
+	"CREATE SCHEMA IF NOT EXISTS hdcopy;\n"
+	"CREATE SEQUENCE IF NOT EXISTS hdcopy.load_query_seq;\n"
+	"CREATE TABLE IF NOT EXISTS hdcopy.stl_load_errors (\n"
+	"  userid oid, slice integer, tbl oid, starttime timestamp, session integer, query bigint,\n"
+	"  filename varchar(1024), line_number bigint, colname varchar(127), type varchar(128),\n"
+	"  col_length varchar(10), position integer, raw_line varchar(1024), raw_field_value varchar(1024),\n"
+	"  err_code integer, err_reason varchar(100), is_partial integer, start_offset bigint);\n"
+	"CREATE TABLE IF NOT EXISTS hdcopy.stl_load_commits (\n"
+	"  userid oid, query bigint, slice integer, tbl oid, name varchar(256), filename varchar(1024),\n"
+	"  byte_offset bigint, lines_scanned bigint, errors bigint, curtime timestamp, status integer,\n"
+	"  file_format varchar(16), is_partial integer, start_offset bigint);\n"
+	"GRANT USAGE ON SCHEMA hdcopy TO PUBLIC;\n"
+	"GRANT USAGE ON SEQUENCE hdcopy.load_query_seq TO PUBLIC;\n"
+	"GRANT SELECT, INSERT ON hdcopy.stl_load_errors, hdcopy.stl_load_commits TO PUBLIC;\n"
+	"ALTER TABLE hdcopy.stl_load_errors ENABLE ROW LEVEL SECURITY;\n"
+	"ALTER TABLE hdcopy.stl_load_commits ENABLE ROW LEVEL SECURITY;\n"
+	"DO $$BEGIN\n"
+	"  IF NOT EXISTS (SELECT FROM pg_catalog.pg_policies WHERE schemaname = 'hdcopy'\n"
+	"                 AND tablename = 'stl_load_errors' AND policyname = 'own_rows') THEN\n"
+	"    CREATE POLICY own_rows ON hdcopy.stl_load_errors\n"
+	"      USING (userid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user));\n"
+	"  END IF;\n"
+	"  IF NOT EXISTS (SELECT FROM pg_catalog.pg_policies WHERE schemaname = 'hdcopy'\n"
+	"                 AND tablename = 'stl_load_commits' AND policyname = 'own_rows') THEN\n"
+	"    CREATE POLICY own_rows ON hdcopy.stl_load_commits\n"
+	"      USING (userid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user));\n"
+	"  END IF;\n"
+	"END$$;\n";
+
+/* pg_advisory_xact_lock key pair: 'hdco', 1. */
+#define SYS_LOCK "1751409519, 1"
+
+static const char errors_insert[] =
+	"INSERT INTO hdcopy.stl_load_errors (userid, slice, tbl, starttime, session, query, filename, line_number,"
+	" colname, type, col_length, position, raw_line, raw_field_value, err_code, err_reason, is_partial,"
+	" start_offset) VALUES ";
+static const char commits_insert[] =
+	"INSERT INTO hdcopy.stl_load_commits (userid, query, slice, tbl, name, filename, byte_offset, lines_scanned,"
+	" errors, curtime, status, file_format, is_partial, start_offset) VALUES ";
+
+/* Widths of the system tables' text columns, in bytes (≤ their character limits). */
+#define FILENAME_MAX_B 1024
+#define COLNAME_MAX_B 127
+#define TYPE_MAX_B 128
+#define NAME_MAX_B 256
+#define FORMAT_MAX_B 16
+
+/* ---- errors ---------------------------------------------------------------------------------------------------- */
+
+/* Copy the first line of s into dst. */
+static void
+first_line(char *dst, size_t size, const char *s)
+{
+	size_t n = strcspn(s ? s : "", "\n");
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, s ? s : "", n);
+	dst[n] = '\0';
+}
+
+static bool
+is_privilege_state(const char *st)
+{
+	return st && (strcmp(st, "42501") == 0 || strncmp(st, "28", 2) == 0);
+}
+
+/* A failed statement: the server's message and SQLSTATE (HD_ERR_PRIVILEGE for 42501 and class 28). */
+static hd_code
+res_error(PGconn *c, const PGresult *res, const char *what, hd_err *err)
+{
+	const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	char line[512], dline[256];
+	hd_code code = is_privilege_state(st) ? HD_ERR_PRIVILEGE : HD_ERR_TARGET;
+
+	first_line(line, sizeof line, msg ? msg : PQerrorMessage(c));
+	if (!line[0])
+		snprintf(line, sizeof line, "%s", "unexpected result from the server");
+	first_line(dline, sizeof dline, detail);
+	return hd_err_set(err, code, "%s%s%s%s%s%s%s%s", what ? what : "", what ? ": " : "", line,
+	                  dline[0] ? "; " : "", dline, st ? " (SQLSTATE " : "", st ? st : "", st ? ")" : "");
+}
+
+/* Run sql (no parameters; may hold several statements) expecting status want. *out gets the result if asked. */
+static hd_code
+run(PGconn *c, const char *sql, ExecStatusType want, PGresult **out, const char *what, hd_err *err)
+{
+	PGresult *res = PQexec(c, sql);
+	hd_code r = HD_OK;
+
+	if (!res || PQresultStatus(res) != want)
+		r = res_error(c, res, what, err);
+	if (out && r == HD_OK)
+		*out = res;
+	else
+		PQclear(res);
+	return r;
+}
+
+static hd_code
+runp(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out, const char *what, hd_err *err)
+{
+	PGresult *res = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	hd_code r = HD_OK;
+
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+		r = res_error(c, res, what, err);
+	if (out && r == HD_OK)
+		*out = res;
+	else
+		PQclear(res);
+	return r;
+}
+
+/* Catalog integers (trusted text from the server). */
+static int64_t
+num(const char *s)
+{
+	int64_t v = 0;
+	bool neg = *s == '-';
+	for (s += neg; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (*s - '0');
+	return neg ? -v : v;
+}
+
+/* ---- connection ------------------------------------------------------------------------------------------------ */
+
+static void
+notice_cb(void *arg, const PGresult *res)
+{
+	const pg_sink *s = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	if (s->quiet || !sev)
+		return;
+	if (strcmp(sev, "NOTICE") == 0 || strcmp(sev, "INFO") == 0 || strcmp(sev, "WARNING") == 0)
+		fputs(PQresultErrorMessage(res), stderr); /* "NOTICE:  …\n", as psql shows it */
+}
+
+static hd_code
+open_conn(pg_sink *s, const char *target, PGconn **out, hd_err *err)
+{
+	/* Later keys win: application_name before dbname so the target may override it; client_encoding after. */
+	const char *const keys[] = { "application_name", "dbname", "client_encoding", NULL };
+	const char *const vals[] = { "hdcopy", target, "UTF8", NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	char line[512];
+	hd_code code;
+
+	if (!c)
+		return hd_err_set(err, HD_ERR_NOMEM, "could not connect to the target: out of memory");
+	if (PQstatus(c) == CONNECTION_OK) {
+		PQsetNoticeReceiver(c, notice_cb, s);
+		*out = c;
+		return HD_OK;
+	}
+	/* libpq keeps no SQLSTATE for a failed connection: recognise authentication failures by what libpq knows. */
+	first_line(line, sizeof line, PQerrorMessage(c));
+	code = HD_ERR_TARGET;
+	if (PQconnectionNeedsPassword(c) || strstr(line, "authentication failed") || strstr(line, "pg_hba.conf") ||
+	    (strstr(line, "role \"") && strstr(line, "does not exist")) || strstr(line, "permission denied"))
+		code = HD_ERR_PRIVILEGE;
+	PQfinish(c);
+	return hd_err_set(err, code, "could not connect to the target: %s", line);
+}
+
+static hd_code
+pg_connect(const char *target, hd_sink **out, hd_err *err)
+{
+	pg_sink *s = calloc(1, sizeof *s);
+	hd_code r;
+
+	if (!s || !(s->target = strdup(target))) {
+		free(s);
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	}
+	s->base.ops = &hd_sink_pg;
+	s->quiet = true;
+	hd_buf_init(&s->out, HD_SINK_BUF + HD_PG_ROW_MAX);
+	if ((r = open_conn(s, target, &s->conn, err)) != HD_OK) {
+		explicit_bzero(s->target, strlen(s->target));
+		free(s->target);
+		free(s);
+		return r;
+	}
+	*out = &s->base;
+	return HD_OK;
+}
+
+static void pg_abort(hd_sink *base);
+
+static void
+pg_close(hd_sink *base)
+{
+	pg_sink *s = (pg_sink *)base;
+
+	if (!s)
+		return;
+	if (s->state != ST_IDLE)
+		pg_abort(base);
+	PQfinish(s->conn);
+	PQfinish(s->econn);
+	hd_buf_free(&s->out);
+	free(s->types);
+	explicit_bzero(s->target, strlen(s->target));
+	free(s->target);
+	free(s);
+}
+
+/* ---- pass-through statements ----------------------------------------------------------------------------------- */
+
+/* End a COPY that a user's statement started: we have no stream for it. */
+static void
+drain_copy(PGconn *c, PGresult *res)
+{
+	PGresult *r;
+	char *buf;
+
+	if (PQresultStatus(res) == PGRES_COPY_IN)
+		PQputCopyEnd(c, "COPY FROM STDIN is not supported here");
+	else if (PQresultStatus(res) == PGRES_COPY_OUT)
+		while (PQgetCopyData(c, &buf, 0) > 0)
+			PQfreemem(buf);
+	while ((r = PQgetResult(c)) != NULL)
+		PQclear(r);
+}
+
+static hd_code
+pg_exec(hd_sink *base, const char *sql, hd_result_cb cb, void *ctx, const char **tag, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	PGresult *res;
+	const char **names = NULL, **vals = NULL;
+	hd_code r = HD_OK;
+	int nf, nt;
+
+	s->tag[0] = '\0';
+	if (tag)
+		*tag = s->tag;
+	s->quiet = false;
+	res = PQexec(s->conn, sql);
+	s->quiet = true;
+	switch (res ? PQresultStatus(res) : PGRES_FATAL_ERROR) {
+	case PGRES_COMMAND_OK:
+	case PGRES_EMPTY_QUERY:
+		break;
+	case PGRES_TUPLES_OK:
+		nf = PQnfields(res);
+		nt = PQntuples(res);
+		if (!cb)
+			break;
+		names = calloc((size_t)nf + 1, sizeof *names);
+		vals = calloc((size_t)nf + 1, sizeof *vals);
+		if (!names || !vals) {
+			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		for (int j = 0; j < nf; j++)
+			names[j] = PQfname(res, j);
+		if (cb(ctx, nf, names, NULL))
+			break;
+		for (int i = 0; i < nt; i++) {
+			for (int j = 0; j < nf; j++)
+				vals[j] = PQgetisnull(res, i, j) ? NULL : PQgetvalue(res, i, j);
+			if (cb(ctx, nf, names, vals))
+				break;
+		}
+		break;
+	case PGRES_COPY_IN:
+	case PGRES_COPY_OUT:
+		drain_copy(s->conn, res);
+		r = hd_err_set(err, HD_ERR_UNSUPPORTED, "COPY to or from the client is not supported here");
+		goto out;
+	default:
+		r = res_error(s->conn, res, NULL, err);
+		goto out;
+	}
+	snprintf(s->tag, sizeof s->tag, "%s", PQcmdStatus(res));
+out:
+	free(names);
+	free(vals);
+	PQclear(res);
+	return r;
+}
+
+/* ---- describe -------------------------------------------------------------------------------------------------- */
+
+static const char q_rel[] =
+	"SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.has_any_column_privilege(c.oid, 'INSERT')"
+	" FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE c.oid = pg_catalog.to_regclass($1)";
+
+/* Columns with domains followed to their base type (and a domain's typmod / NOT NULL carried down). */
+static const char q_cols[] =
+	"WITH RECURSIVE b(attnum, typid, typmod, nn, depth) AS ("
+	"  SELECT a.attnum, a.atttypid, a.atttypmod, a.attnotnull, 0 FROM pg_catalog.pg_attribute a"
+	"   WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped"
+	"  UNION ALL"
+	"  SELECT b.attnum, t.typbasetype, CASE WHEN t.typtypmod <> -1 THEN t.typtypmod ELSE b.typmod END,"
+	"         b.nn OR t.typnotnull, b.depth + 1"
+	"   FROM b JOIN pg_catalog.pg_type t ON t.oid = b.typid WHERE t.typtype = 'd' AND b.depth < 32)"
+	" SELECT a.attname, f.typid, f.typmod, f.nn, a.atthasdef, a.attidentity, a.attgenerated,"
+	"        pg_catalog.format_type(a.atttypid, a.atttypmod)"
+	" FROM pg_catalog.pg_attribute a"
+	" JOIN (SELECT DISTINCT ON (attnum) attnum, typid, typmod, nn FROM b ORDER BY attnum, depth DESC) f"
+	"   ON f.attnum = a.attnum"
+	" WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped"
+	" ORDER BY a.attnum";
+
+/* "schema"."name" (or "name") with libpq's quoting; NULL on failure. */
+static char *
+quote_qualified(PGconn *c, const char *schema, const char *name)
+{
+	char *qs = NULL, *qn = NULL, *res = NULL;
+	hd_buf b;
+
+	hd_buf_init(&b, 4 * HD_MAX_IDENT + 16);
+	if (schema && !(qs = PQescapeIdentifier(c, schema, strlen(schema))))
+		goto out;
+	if (!(qn = PQescapeIdentifier(c, name, strlen(name))))
+		goto out;
+	if ((qs && (hd_buf_append_str(&b, qs) || hd_buf_append_str(&b, "."))) || hd_buf_append_str(&b, qn) ||
+	    hd_buf_cstr(&b))
+		goto out;
+	res = b.data;
+	b.data = NULL;
+out:
+	hd_buf_free(&b);
+	PQfreemem(qs);
+	PQfreemem(qn);
+	return res;
+}
+
+static hd_code
+pg_describe(hd_sink *base, const char *schema, const char *table, hd_table **out, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	PGresult *rel = NULL, *cols = NULL;
+	hd_table *t = NULL;
+	char *q = NULL;
+	const char *p[1];
+	hd_code r;
+	int n;
+
+	*out = NULL;
+	if (!(q = quote_qualified(s->conn, schema, table))) {
+		r = hd_err_set(err, HD_ERR_TABLE, "invalid table name");
+		goto out;
+	}
+	p[0] = q;
+	if ((r = runp(s->conn, q_rel, 1, p, &rel, "could not look up the table", err)) != HD_OK)
+		goto out;
+	if (PQntuples(rel) != 1) {
+		r = hd_err_set(err, HD_ERR_TABLE, "relation \"%s%s%s\" does not exist", schema ? schema : "",
+		               schema ? "." : "", table);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(rel, 0, 3), "r") != 0 && strcmp(PQgetvalue(rel, 0, 3), "p") != 0) {
+		r = hd_err_set(err, HD_ERR_TABLE, "\"%s\" is not a table", PQgetvalue(rel, 0, 2));
+		goto out;
+	}
+	if (strcmp(PQgetvalue(rel, 0, 4), "t") != 0) {
+		r = hd_err_set(err, HD_ERR_PRIVILEGE, "permission denied for table %s", PQgetvalue(rel, 0, 2));
+		goto out;
+	}
+	p[0] = PQgetvalue(rel, 0, 0);
+	if ((r = runp(s->conn, q_cols, 1, p, &cols, "could not read the table's columns", err)) != HD_OK)
+		goto out;
+
+	n = PQntuples(cols);
+	r = HD_ERR_NOMEM;
+	if (!(t = calloc(1, sizeof *t)) || !(t->cols = calloc((size_t)n + 1, sizeof *t->cols)))
+		goto out;
+	t->oid = (uint32_t)num(PQgetvalue(rel, 0, 0));
+	if (!(t->schema = strdup(PQgetvalue(rel, 0, 1))) || !(t->name = strdup(PQgetvalue(rel, 0, 2))) ||
+	    !(t->qualified = quote_qualified(s->conn, t->schema, t->name)))
+		goto out;
+	for (int i = 0; i < n; i++) {
+		hd_column *c;
+		int32_t typmod;
+
+		/* GENERATED ALWAYS AS (expr) STORED columns take no input: they are not offered for loading. */
+		if (PQgetvalue(cols, i, 6)[0] != '\0')
+			continue;
+		c = &t->cols[t->ncols++];
+		if (!(c->name = strdup(PQgetvalue(cols, i, 0))) || !(c->type_name = strdup(PQgetvalue(cols, i, 7))))
+			goto out;
+		c->type_oid = (uint32_t)num(PQgetvalue(cols, i, 1));
+		c->type = hd_pg_type_from_oid(c->type_oid);
+		typmod = (int32_t)num(PQgetvalue(cols, i, 2));
+		c->length = -1;
+		c->precision = c->scale = -1;
+		if ((c->type == HD_T_CHAR || c->type == HD_T_VARCHAR) && typmod >= 4)
+			c->length = typmod - 4; /* characters in PostgreSQL; convert checks bytes, which is stricter */
+		if (c->type == HD_T_NUMERIC && typmod >= 4) {
+			c->precision = (int16_t)(((typmod - 4) >> 16) & 0xffff);
+			c->scale = (int16_t)((((typmod - 4) & 0x7ff) ^ 1024) - 1024); /* PostgreSQL 15: scale may be < 0 */
+		}
+		c->not_null = PQgetvalue(cols, i, 3)[0] == 't';
+		c->identity = PQgetvalue(cols, i, 5)[0];
+		c->has_default = PQgetvalue(cols, i, 4)[0] == 't' || c->identity != '\0';
+	}
+	*out = t;
+	t = NULL;
+	r = HD_OK;
+out:
+	if (r == HD_ERR_NOMEM)
+		hd_err_set(err, r, "out of memory");
+	hd_table_free(t);
+	free(q);
+	PQclear(rel);
+	PQclear(cols);
+	return r;
+}
+
+/* ---- system objects -------------------------------------------------------------------------------------------- */
+
+static hd_code
+ensure_system(pg_sink *s, PGconn *c, hd_err *err)
+{
+	PGresult *res = NULL;
+	hd_buf sql;
+	hd_code r;
+
+	if (s->sys_ready)
+		return HD_OK;
+	if ((r = run(c, "SELECT pg_catalog.to_regclass('hdcopy.stl_load_errors') IS NOT NULL"
+	                " AND pg_catalog.to_regclass('hdcopy.stl_load_commits') IS NOT NULL"
+	                " AND pg_catalog.to_regclass('hdcopy.load_query_seq') IS NOT NULL",
+	             PGRES_TUPLES_OK, &res, "could not check hdcopy's system tables", err)) != HD_OK)
+		return r;
+	s->sys_ready = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (s->sys_ready)
+		return HD_OK;
+
+	hd_buf_init(&sql, 0);
+	if (hd_buf_append_str(&sql, "BEGIN;\nSELECT pg_catalog.pg_advisory_xact_lock(" SYS_LOCK ");\n") ||
+	    hd_buf_append_str(&sql, system_ddl) || hd_buf_append_str(&sql, "COMMIT;\n") || hd_buf_cstr(&sql)) {
+		hd_buf_free(&sql);
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	}
+	r = run(c, sql.data, PGRES_COMMAND_OK, NULL, "could not create hdcopy's system tables", err);
+	hd_buf_free(&sql);
+	if (r != HD_OK) {
+		PQclear(PQexec(c, "ROLLBACK")); /* an error inside the BEGIN block leaves it open */
+		if (r == HD_ERR_PRIVILEGE)
+			return hd_err_set(err, HD_ERR_PRIVILEGE,
+			                  "permission denied to create hdcopy's system tables (schema hdcopy); a database "
+			                  "owner must run one hdcopy load first, or run: CREATE SCHEMA hdcopy AUTHORIZATION "
+			                  "<the loading user>");
+		return r;
+	}
+	s->sys_ready = true;
+	return HD_OK;
+}
+
+/* ---- system-table rows ----------------------------------------------------------------------------------------- */
+
+/*
+ * Rows go in as multi-row INSERTs with text parameters, BATCH_ROWS rows per statement (18 × 256 parameters, far
+ * below the protocol's 65535). Not COPY: PostgreSQL refuses COPY FROM into a table with row-level security for
+ * users it applies to.
+ */
+#define BATCH_ROWS 256
+#define SYS_COLS_MAX 18
+
+typedef struct batch {
+	const char *head; /* "INSERT INTO … (…) VALUES " */
+	int ncols, nrows;
+	const char *vals[BATCH_ROWS * SYS_COLS_MAX];
+} batch;
+
+static hd_code
+batch_send(PGconn *c, batch *b, const char *what, hd_err *err)
+{
+	hd_buf sql;
+	hd_code r;
+	int k = 1;
+
+	if (!b->nrows)
+		return HD_OK;
+	hd_buf_init(&sql, 0);
+	r = hd_buf_append_str(&sql, b->head);
+	for (int i = 0; i < b->nrows && !r; i++)
+		for (int j = 0; j < b->ncols && !r; j++)
+			r = hd_buf_printf(&sql, "%s$%d%s", j ? ", " : i ? ", (" : "(", k++, j == b->ncols - 1 ? ")" : "");
+	if (!r)
+		r = hd_buf_cstr(&sql);
+	if (r) {
+		hd_buf_free(&sql);
+		return hd_err_set(err, r, "%s: out of memory", what);
+	}
+	r = runp(c, sql.data, b->nrows * b->ncols, b->vals, NULL, what, err);
+	hd_buf_free(&sql);
+	b->nrows = 0;
+	return r;
+}
+
+static const char *
+num_text(char *dst, size_t size, int64_t v)
+{
+	snprintf(dst, size, "%lld", (long long)v);
+	return dst;
+}
+
+/* Send what b holds on c (in COPY IN state) and empty b. */
+static hd_code
+send_copy(PGconn *c, hd_buf *b, hd_err *err)
+{
+	if (b->len && PQputCopyData(c, b->data, (int)b->len) != 1) {
+		char line[512];
+		first_line(line, sizeof line, PQerrorMessage(c));
+		return hd_err_set(err, HD_ERR_TARGET, "could not send data to the target: %s", line);
+	}
+	hd_buf_reset(b);
+	return HD_OK;
+}
+
+/* End a COPY IN on c; errmsg non-NULL aborts it. Returns the COPY's outcome. */
+static hd_code
+end_copy(PGconn *c, const char *errmsg, const char *what, hd_err *err)
+{
+	PGresult *res;
+	hd_code r = HD_OK;
+	bool seen = false;
+
+	if (PQputCopyEnd(c, errmsg) != 1) {
+		char line[512];
+		first_line(line, sizeof line, PQerrorMessage(c));
+		r = hd_err_set(err, HD_ERR_TARGET, "%s: %s", what, line);
+	}
+	while ((res = PQgetResult(c)) != NULL) {
+		if (!seen && r == HD_OK && PQresultStatus(res) != PGRES_COMMAND_OK)
+			r = res_error(c, res, what, err);
+		if (PQresultStatus(res) == PGRES_COPY_IN) /* still in COPY: the end message was not sent */
+			PQputCopyEnd(c, "aborted");
+		seen = true;
+		PQclear(res);
+	}
+	return r;
+}
+
+/* ---- load ------------------------------------------------------------------------------------------------------ */
+
+static hd_code
+flush_out(pg_sink *s, hd_err *err)
+{
+	return send_copy(s->conn, &s->out, err);
+}
+
+static hd_code
+pg_load_begin(hd_sink *base, const hd_table *t, const int *cols, int ncols, hd_load_info *info, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	PGresult *res = NULL;
+	hd_buf sql;
+	hd_code r;
+
+	if (s->state != ST_IDLE)
+		return hd_err_set(err, HD_ERR_INTERNAL, "load_begin while a load is in progress");
+	if (ncols <= 0 || ncols > HD_MAX_FIELDS)
+		return hd_err_set(err, HD_ERR_INTERNAL, "load_begin with %d columns", ncols);
+	free(s->types);
+	if (!(s->types = calloc((size_t)ncols, sizeof *s->types)))
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	s->ntypes = ncols;
+	for (int i = 0; i < ncols; i++) {
+		if (cols[i] < 0 || cols[i] >= t->ncols)
+			return hd_err_set(err, HD_ERR_INTERNAL, "load_begin: column index %d out of range", cols[i]);
+		s->types[i] = t->cols[cols[i]].type;
+		if (s->types[i] == HD_T_UNSUPPORTED)
+			return hd_err_set(err, HD_ERR_TABLE, "column \"%s\" has type %s, which hdcopy cannot load",
+			                  t->cols[cols[i]].name, t->cols[cols[i]].type_name);
+	}
+
+	if ((r = ensure_system(s, s->conn, err)) != HD_OK)
+		return r;
+	if ((r = run(s->conn, "BEGIN", PGRES_COMMAND_OK, NULL, "could not start the load transaction", err)) != HD_OK)
+		return r;
+	s->state = ST_TXN;
+
+	if ((r = run(s->conn,
+	             "SELECT pg_catalog.nextval('hdcopy.load_query_seq'), pg_catalog.pg_backend_pid(),"
+	             " (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user),"
+	             " pg_catalog.to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
+	             PGRES_TUPLES_OK, &res, "could not start the load", err)) != HD_OK)
+		goto fail;
+	memset(info, 0, sizeof *info);
+	info->query = num(PQgetvalue(res, 0, 0));
+	info->session = num(PQgetvalue(res, 0, 1));
+	info->userid = num(PQgetvalue(res, 0, 2));
+	snprintf(info->starttime, sizeof info->starttime, "%s", PQgetvalue(res, 0, 3));
+	PQclear(res);
+	res = NULL;
+
+	hd_buf_init(&sql, HD_MAX_STATEMENT);
+	r = hd_buf_append_str(&sql, "COPY ");
+	if (!r)
+		r = hd_buf_append_str(&sql, t->qualified);
+	for (int i = 0; i < ncols && !r; i++) {
+		const char *name = t->cols[cols[i]].name;
+		char *q = PQescapeIdentifier(s->conn, name, strlen(name));
+		if (!q) {
+			r = HD_ERR_NOMEM;
+			break;
+		}
+		r = hd_buf_append_str(&sql, i ? ", " : " (");
+		if (!r)
+			r = hd_buf_append_str(&sql, q);
+		PQfreemem(q);
+	}
+	if (!r)
+		r = hd_buf_append_str(&sql, ") FROM STDIN (FORMAT binary)");
+	if (!r)
+		r = hd_buf_cstr(&sql);
+	if (r) {
+		hd_buf_free(&sql);
+		hd_err_set(err, r, "could not build the COPY statement");
+		goto fail;
+	}
+	r = run(s->conn, sql.data, PGRES_COPY_IN, NULL, "could not start COPY", err);
+	hd_buf_free(&sql);
+	if (r)
+		goto fail;
+	s->state = ST_COPY;
+
+	hd_buf_reset(&s->out);
+	if ((r = hd_buf_append(&s->out, hd_pg_copy_header, HD_PG_COPY_HEADER_LEN)) != HD_OK) {
+		hd_err_set(err, r, "out of memory");
+		goto fail;
+	}
+	return HD_OK;
+fail:
+	PQclear(res);
+	pg_abort(base);
+	return r;
+}
+
+static hd_code
+pg_load_row(hd_sink *base, const hd_value *vals, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	hd_code r;
+
+	if (s->state != ST_COPY)
+		return hd_err_set(err, HD_ERR_INTERNAL, "load_row outside a load");
+	if ((r = hd_pg_encode_row(&s->out, s->types, s->ntypes, vals, err)) != HD_OK)
+		return r;
+	if (s->out.len >= HD_SINK_BUF)
+		return flush_out(s, err);
+	return HD_OK;
+}
+
+static hd_code
+pg_load_end(hd_sink *base, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	hd_code r;
+
+	if (s->state != ST_COPY)
+		return hd_err_set(err, HD_ERR_INTERNAL, "load_end outside a load");
+	if ((r = hd_buf_reserve(&s->out, 2)) != HD_OK) {
+		if ((r = flush_out(s, err)) != HD_OK)
+			return r;
+		if ((r = hd_buf_reserve(&s->out, 2)) != HD_OK)
+			return hd_err_set(err, r, "out of memory");
+	}
+	hd_buf_put_be16(&s->out, 0xffff); /* trailer: field count -1 */
+	if ((r = flush_out(s, err)) != HD_OK) {
+		end_copy(s->conn, "hdcopy: sending failed", "COPY", NULL);
+		s->state = ST_TXN;
+		return r;
+	}
+	r = end_copy(s->conn, NULL, "the target rejected the loaded rows", err);
+	s->state = ST_TXN;
+	return r;
+}
+
+/* Finish a transaction: COMMIT's tag is "ROLLBACK" when the transaction had already failed. */
+static hd_code
+commit(PGconn *c, hd_err *err)
+{
+	PGresult *res = PQexec(c, "COMMIT");
+	hd_code r = HD_OK;
+
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+		r = res_error(c, res, "could not commit the load", err);
+	else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
+		r = hd_err_set(err, HD_ERR_TARGET, "could not commit the load: the transaction was rolled back");
+	PQclear(res);
+	return r;
+}
+
+/* One stl_load_commits row's text. */
+typedef struct commit_text {
+	char fname[FILENAME_MAX_B + 1], fmt[FORMAT_MAX_B + 1], num[7][24];
+} commit_text;
+
+static hd_code
+pg_load_commit(hd_sink *base, const hd_load_info *info, const hd_table *t, const hd_load_commit *files, int nfiles,
+               hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	static const char *const what = "could not record the load";
+	char name[NAME_MAX_B + 1], curtime[40];
+	commit_text *txt = NULL;
+	batch *b = NULL;
+	hd_code r = HD_OK;
+
+	if (s->state != ST_TXN) {
+		pg_abort(base);
+		return hd_err_set(err, HD_ERR_INTERNAL, "load_commit without a finished load");
+	}
+	if (nfiles > 0) {
+		PGresult *now = NULL;
+		if (!(b = malloc(sizeof *b)) || !(txt = calloc(BATCH_ROWS, sizeof *txt))) {
+			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		b->head = commits_insert;
+		b->ncols = 14;
+		b->nrows = 0;
+		/* curtime in UTC like Redshift's, whatever the session's time zone. */
+		if ((r = run(s->conn, "SELECT pg_catalog.to_char(pg_catalog.clock_timestamp() AT TIME ZONE 'UTC',"
+		                      " 'YYYY-MM-DD HH24:MI:SS.US')",
+		             PGRES_TUPLES_OK, &now, what, err)) != HD_OK)
+			goto out;
+		snprintf(curtime, sizeof curtime, "%s", PQgetvalue(now, 0, 0));
+		PQclear(now);
+		hd_sink_utf8_clean(name, NAME_MAX_B, t->qualified, strlen(t->qualified));
+		for (int i = 0; i < nfiles && !r; i++) {
+			const hd_load_commit *f = &files[i];
+			const char *fn = f->filename ? f->filename : "", *ff = f->file_format ? f->file_format : "Text";
+			commit_text *x = &txt[b->nrows];
+			const char **v = &b->vals[b->nrows * b->ncols];
+
+			hd_sink_utf8_clean(x->fname, FILENAME_MAX_B, fn, strlen(fn));
+			hd_sink_utf8_clean(x->fmt, FORMAT_MAX_B, ff, strlen(ff));
+			v[0] = num_text(x->num[0], sizeof x->num[0], info->userid);
+			v[1] = num_text(x->num[1], sizeof x->num[1], info->query);
+			v[2] = num_text(x->num[2], sizeof x->num[2], f->slice);
+			v[3] = t->oid ? num_text(x->num[3], sizeof x->num[3], t->oid) : NULL;
+			v[4] = name;
+			v[5] = x->fname;
+			v[6] = "0";
+			v[7] = num_text(x->num[4], sizeof x->num[4], f->lines_scanned);
+			v[8] = num_text(x->num[5], sizeof x->num[5], f->errors);
+			v[9] = curtime;
+			v[10] = "1";
+			v[11] = x->fmt;
+			v[12] = f->is_partial ? "1" : "0";
+			v[13] = num_text(x->num[6], sizeof x->num[6], f->start_offset);
+			if (++b->nrows == BATCH_ROWS)
+				r = batch_send(s->conn, b, what, err);
+		}
+		if (!r)
+			r = batch_send(s->conn, b, what, err);
+		if (r)
+			goto out;
+	}
+	r = commit(s->conn, err);
+	s->state = ST_IDLE;
+out:
+	free(b);
+	free(txt);
+	if (r && s->state != ST_IDLE)
+		pg_abort(base);
+	return r;
+}
+
+static void
+pg_abort(hd_sink *base)
+{
+	pg_sink *s = (pg_sink *)base;
+
+	if (s->state == ST_COPY)
+		end_copy(s->conn, "hdcopy: load aborted", "abort", NULL);
+	if (s->state != ST_IDLE && PQstatus(s->conn) == CONNECTION_OK)
+		PQclear(PQexec(s->conn, "ROLLBACK"));
+	hd_buf_reset(&s->out);
+	s->state = ST_IDLE;
+}
+
+/* ---- stl_load_errors ------------------------------------------------------------------------------------------- */
+
+/* One stl_load_errors row's text, each string cleaned and cut to its column's width. */
+typedef struct error_text {
+	char fname[FILENAME_MAX_B + 1], col[COLNAME_MAX_B + 1], type[TYPE_MAX_B + 1], line[HD_RAW_LINE_MAX + 1],
+		field[HD_RAW_FIELD_MAX + 1], reason[HD_ERR_REASON_MAX + 1], len[16], num[10][24];
+} error_text;
+
+static hd_code
+pg_record_errors(hd_sink *base, const hd_load_info *info, const hd_table *t, const hd_load_error *rows, int n,
+                 hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	static const char *const what = "could not record load errors";
+	hd_load_info none = { 0 };
+	error_text *txt = NULL;
+	batch *b = NULL;
+	hd_code r;
+
+	if (n <= 0)
+		return HD_OK;
+	if (!info)
+		info = &none;
+	if (!s->econn && (r = open_conn(s, s->target, &s->econn, err)) != HD_OK)
+		return hd_err_prefix(err, "%s", what);
+	if ((r = ensure_system(s, s->econn, err)) != HD_OK)
+		goto out;
+	if (!(b = malloc(sizeof *b)) || !(txt = calloc(BATCH_ROWS, sizeof *txt))) {
+		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	b->head = errors_insert;
+	b->ncols = 18;
+	b->nrows = 0;
+	for (int i = 0; i < n && !r; i++) {
+		const hd_load_error *e = &rows[i];
+		const char *fn = e->filename ? e->filename : "", *cn = e->colname ? e->colname : "",
+		           *ty = e->type ? e->type : "", *why = e->err_reason ? e->err_reason : "";
+		error_text *x = &txt[b->nrows];
+		const char **v = &b->vals[b->nrows * b->ncols];
+
+		hd_sink_utf8_clean(x->fname, FILENAME_MAX_B, fn, strlen(fn));
+		hd_sink_utf8_clean(x->col, COLNAME_MAX_B, cn, strlen(cn));
+		hd_sink_utf8_clean(x->type, TYPE_MAX_B, ty, strlen(ty));
+		hd_sink_utf8_clean(x->line, HD_RAW_LINE_MAX, e->raw_line ? e->raw_line : "",
+		                   e->raw_line ? e->raw_line_len : 0);
+		hd_sink_utf8_clean(x->field, HD_RAW_FIELD_MAX, e->raw_field ? e->raw_field : "",
+		                   e->raw_field ? e->raw_field_len : 0);
+		hd_sink_utf8_clean(x->reason, HD_ERR_REASON_MAX, why, strlen(why));
+		x->len[0] = '\0';
+		if (e->col_length > 0)
+			snprintf(x->len, sizeof x->len, "%d", (int)e->col_length);
+		v[0] = num_text(x->num[0], sizeof x->num[0], info->userid);
+		v[1] = num_text(x->num[1], sizeof x->num[1], e->slice);
+		v[2] = t && t->oid ? num_text(x->num[2], sizeof x->num[2], t->oid) : NULL;
+		v[3] = info->starttime[0] ? info->starttime : NULL;
+		v[4] = num_text(x->num[3], sizeof x->num[3], info->session);
+		v[5] = num_text(x->num[4], sizeof x->num[4], info->query);
+		v[6] = x->fname;
+		v[7] = num_text(x->num[5], sizeof x->num[5], e->line_number);
+		v[8] = x->col;
+		v[9] = x->type;
+		v[10] = x->len;
+		v[11] = num_text(x->num[6], sizeof x->num[6], e->position);
+		v[12] = x->line;
+		v[13] = x->field;
+		v[14] = num_text(x->num[7], sizeof x->num[7], e->err_code);
+		v[15] = x->reason;
+		v[16] = num_text(x->num[8], sizeof x->num[8], e->is_partial);
+		v[17] = num_text(x->num[9], sizeof x->num[9], e->start_offset);
+		if (++b->nrows == BATCH_ROWS)
+			r = batch_send(s->econn, b, what, err);
+	}
+	if (!r)
+		r = batch_send(s->econn, b, what, err);
+out:
+	free(b);
+	free(txt);
+	/* A broken error connection is reopened on the next call. */
+	if (r && PQstatus(s->econn) != CONNECTION_OK) {
+		PQfinish(s->econn);
+		s->econn = NULL;
+	}
+	return r;
+}
+
+static hd_code
+pg_flush_errors(hd_sink *base, hd_err *err)
+{
+	(void)base;
+	(void)err;
+	return HD_OK;
+}
+
+static hd_code
+pg_analyze(hd_sink *base, const hd_table *t, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	hd_buf sql;
+	hd_code r;
+
+	hd_buf_init(&sql, HD_MAX_STATEMENT);
+	if (hd_buf_append_str(&sql, "ANALYZE ") || hd_buf_append_str(&sql, t->qualified) || hd_buf_cstr(&sql)) {
+		hd_buf_free(&sql);
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	}
+	r = run(s->conn, sql.data, PGRES_COMMAND_OK, NULL, "ANALYZE failed", err);
+	hd_buf_free(&sql);
+	return r;
+}
+
+const hd_sink_ops hd_sink_pg = {
+	.name = "postgresql",
+	.connect = pg_connect,
+	.close = pg_close,
+	.exec = pg_exec,
+	.describe = pg_describe,
+	.load_begin = pg_load_begin,
+	.load_row = pg_load_row,
+	.load_end = pg_load_end,
+	.load_commit = pg_load_commit,
+	.load_abort = pg_abort,
+	.record_errors = pg_record_errors,
+	.flush_errors = pg_flush_errors,
+	.analyze = pg_analyze,
+	.max_writers = 0,
+};

@@ -1,0 +1,48 @@
+/*
+ * source.h — turn a COPY's FROM into units of work, and open a byte stream for one unit.
+ *
+ * One ops table per source kind (file.c now; ssh, hdfs, emr later) behind hd_source_for(). list() expands the
+ * FROM (globs, Redshift's prefix rule) into units in name order; a FROM that matches nothing is HD_ERR_NOTFOUND
+ * ("load file not found", Redshift 1212). open() returns a stream of the unit's raw (still compressed) bytes.
+ */
+#ifndef HD_SOURCE_SOURCE_H
+#define HD_SOURCE_SOURCE_H
+
+#include <stdint.h>
+
+#include "common/err.h"
+#include "common/stream.h"
+#include "copy/copy.h"
+
+typedef struct hd_unit {
+	char *name;        /* what the unit is called in messages and system tables (a path, host: command, URL) */
+	uint64_t size;     /* bytes, 0 when unknown */
+	uint64_t offset;   /* first byte to read (byte-range splits; 0 = start) */
+	uint64_t length;   /* bytes to read; 0 = to the end */
+} hd_unit;
+
+typedef struct hd_units {
+	hd_unit *v;
+	int n;
+} hd_units;
+
+void hd_units_free(hd_units *u);
+
+typedef struct hd_source_ops {
+	const char *name;
+	hd_code (*list)(const hd_copy_spec *spec, hd_units *out, hd_err *err);
+	hd_code (*open)(const hd_copy_spec *spec, const hd_unit *unit, hd_stream **out, hd_err *err);
+} hd_source_ops;
+
+/* The ops for the spec's source kind; NULL with HD_ERR_UNSUPPORTED when not implemented yet. */
+const hd_source_ops *hd_source_for(const hd_copy_spec *spec, hd_err *err);
+
+extern const hd_source_ops hd_source_file;
+
+/* Glob matching of one string against a pattern with * ? [...] ([!...] and [^...] negate; \ escapes). '*' and '?' do
+ * not match '/' when path is true. */
+bool hd_glob_match(const char *pat, const char *s, bool path);
+/* True when the string holds an unescaped glob character. */
+bool hd_glob_has_magic(const char *pat);
+
+#endif

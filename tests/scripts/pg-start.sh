@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# pg-start.sh DIR [PORT] — start a throwaway PostgreSQL for tests (idempotent).
+#
+# Data in DIR/data, unix socket in DIR, TCP on 127.0.0.1:PORT (default: a free port, remembered in DIR/port so a
+# second run reuses it), log in DIR/postgres.log. PostgreSQL refuses to run as root, so under root (CI) the server
+# runs as the `postgres` OS user; the invoking user gets a superuser role of its own name so that plain
+# `psql -h DIR -p PORT hdcopy_test` works. fsync stays ON: the tests kill loads to check atomicity.
+# max_prepared_transactions=20 for the two-phase multi-slice commit.
+#
+# Prints, on stdout only, shell-evaluable lines:  HOST=… PORT=… USER=… DBNAME=hdcopy_test CONNINFO=…
+# Usage in a test:  eval "$(tests/scripts/pg-start.sh "$dir")"
+set -euo pipefail
+
+die() { echo "pg-start: $*" >&2; exit 1; }
+
+[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: pg-start.sh DIR [PORT]"
+mkdir -p "$1"
+DIR=$(cd "$1" && pwd -P)
+case "$DIR" in *[[:space:]]*) die "DIR must not contain white space: $DIR";; esac
+DATA="$DIR/data"
+LOG="$DIR/postgres.log"
+DBNAME=hdcopy_test
+
+BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -n "$BIN" ] && [ -x "$BIN/initdb" ] || die "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin"
+
+ME=$(id -un)
+if [ "$(id -u)" -eq 0 ]; then
+	RUNAS=postgres
+	id "$RUNAS" >/dev/null 2>&1 || die "running as root needs the 'postgres' OS user"
+	as_owner() { (cd "$DIR" && runuser -u "$RUNAS" -- "$@"); }
+else
+	RUNAS=$ME
+	as_owner() { (cd "$DIR" && "$@"); }
+fi
+
+# Every directory above DIR must be traversable by the server's user.
+if [ "$RUNAS" != "$ME" ]; then
+	chown "$RUNAS" "$DIR"
+	chmod 0755 "$DIR"
+	as_owner test -x "$DIR" || die "the $RUNAS user cannot reach $DIR (check the permissions of its parents)"
+fi
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Running = the pid in postmaster.pid is a live process (not a zombie: a container's init may not reap a killed
+# postmaster, and then pg_ctl status would still say "running").
+running() {
+	local pid st
+	pid=$(head -n 1 "$DATA/postmaster.pid" 2>/dev/null) || return 1
+	case "$pid" in ''|*[!0-9]*) return 1;; esac
+	st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# Port: the argument, else the one used last time, else a free one.
+if [ $# -eq 2 ]; then
+	PORT=$2
+elif [ -s "$DIR/port" ]; then
+	PORT=$(cat "$DIR/port")
+else
+	PORT=
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 30000))
+		if port_free "$p" && [ ! -e "$DIR/.s.PGSQL.$p" ]; then PORT=$p; break; fi
+	done
+	[ -n "$PORT" ] || die "no free port found"
+fi
+case "$PORT" in ''|*[!0-9]*) die "bad port: $PORT";; esac
+
+# Initialise once; a half-made data directory (no PG_VERSION) is redone.
+if [ ! -s "$DATA/PG_VERSION" ]; then
+	rm -rf "$DATA"
+	as_owner "$BIN/initdb" -D "$DATA" --auth=trust -E UTF8 --locale=C -U postgres >"$DIR/initdb.log" 2>&1 \
+		|| { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
+fi
+
+# Settings go to an included file that is rewritten each time (port may change).
+as_owner tee "$DATA/hdcopy.conf" >/dev/null <<CONF
+listen_addresses = '127.0.0.1'
+port = $PORT
+unix_socket_directories = '$DIR'
+unix_socket_permissions = 0777
+max_prepared_transactions = 20
+max_connections = 200
+fsync = on
+logging_collector = off
+CONF
+grep -q "^include_if_exists = 'hdcopy.conf'" "$DATA/postgresql.conf" \
+	|| echo "include_if_exists = 'hdcopy.conf'" | as_owner tee -a "$DATA/postgresql.conf" >/dev/null
+
+if running; then
+	# Already up: it must be on the port we are about to print.
+	cur=$(sed -n 4p "$DATA/postmaster.pid" 2>/dev/null || true)
+	if [ "$cur" != "$PORT" ]; then
+		as_owner "$BIN/pg_ctl" -D "$DATA" -m fast -w restart -l "$LOG" >/dev/null
+	fi
+else
+	# Stale pid/lock files from a killed server would make the postmaster refuse to start.
+	rm -f "$DATA/postmaster.pid" "$DIR"/.s.PGSQL.*.lock "$DIR"/.s.PGSQL.[0-9]*
+	port_free "$PORT" || die "port $PORT is in use"
+	as_owner "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null \
+		|| { tail -n 20 "$LOG" >&2; die "server did not start"; }
+fi
+echo "$PORT" >"$DIR/port"
+
+for _ in $(seq 1 100); do
+	"$BIN/pg_isready" -q -h "$DIR" -p "$PORT" && break
+	sleep 0.1
+done
+"$BIN/pg_isready" -q -h "$DIR" -p "$PORT" || die "server not ready"
+
+psql_su() { as_owner "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -U postgres -d postgres "$@"; }
+if [ "$ME" != postgres ] && [ "$(psql_su -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$ME'")" != 1 ]; then
+	psql_su -c "CREATE ROLE \"$ME\" SUPERUSER LOGIN" >/dev/null
+fi
+if [ "$(psql_su -tAc "SELECT 1 FROM pg_database WHERE datname = '$DBNAME'")" != 1 ]; then
+	psql_su -c "CREATE DATABASE $DBNAME" >/dev/null
+fi
+
+printf 'HOST=%q\nPORT=%q\nUSER=%q\nDBNAME=%q\n' "$DIR" "$PORT" "$ME" "$DBNAME"
+printf 'CONNINFO=%q\n' "host=$DIR port=$PORT dbname=$DBNAME"
