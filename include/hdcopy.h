@@ -53,6 +53,7 @@ typedef void (*hd_message_fn)(void *ctx, hd_level level, const char *text);
 
 typedef struct hd_options {
 	int slices;               /* parallel slices; 0 = number of cores */
+	bool progress;            /* draw a progress line on standard error during loads (when it is a terminal) */
 	hd_message_fn message;    /* may be NULL */
 	hd_rows_fn rows;          /* may be NULL */
 	void *ctx;
@@ -97,6 +98,11 @@ void hd_session_close(hd_session *s);
 
 /* Run one statement (without its ';'). res is cleared first and filled on success and on failure. */
 hd_code hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_err *err);
+
+/* Settle what interrupted loads left on the target (prepared transactions of a multi-slice load whose process died):
+ * commit those whose commit decision was recorded, roll back the rest. Loads still running are left alone. Every
+ * COPY does this first; `hdcopy recover` does only this. */
+hd_code hd_session_recover(hd_session *s, int *committed, int *rolled_back, hd_err *err);
 
 /* Scripts: the next non-empty statement of script[0..len) from *pos, split on ';' outside quotes, dollar quotes and
  * comments. Returns 1 with *out set, 0 at the end, -1 on an unterminated quote or comment (err says where). */

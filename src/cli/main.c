@@ -25,6 +25,7 @@ typedef struct cli {
 	int slices;
 	bool json;
 	bool quiet;
+	bool recover;
 	hd_cli_rows rows;
 } cli;
 
@@ -33,6 +34,7 @@ usage(FILE *out)
 {
 	fputs(
 	    "Usage: hdcopy [OPTION]... [STATEMENT]...\n"
+	    "       hdcopy [OPTION]... recover\n"
 	    "Run Amazon Redshift COPY statements, and the SQL around them, against PostgreSQL or SQLite.\n"
 	    "\n"
 	    "Statements come from the arguments, from -f FILE, or from standard input; several may be given,\n"
@@ -48,6 +50,10 @@ usage(FILE *out)
 	    "  -q, --quiet         do not print INFO messages\n"
 	    "  -h, --help          show this help and exit\n"
 	    "  -V, --version       show the version and exit\n"
+	    "\n"
+	    "Commands:\n"
+	    "  recover             settle what interrupted multi-slice loads left on the target (every COPY also does\n"
+	    "                      this first): commit those whose commit was decided, roll back the rest\n"
 	    "\n"
 	    "Exit status: 0 success; 1 a load failed (nothing loaded); 2 invalid statement or command line;\n"
 	    "3 the target cannot be reached or refuses.\n"
@@ -200,6 +206,13 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (optind < argc && strcmp(argv[optind], "recover") == 0) {
+		if (optind + 1 != argc) {
+			fputs("hdcopy: recover takes no arguments\n", stderr);
+			return 2;
+		}
+		c.recover = true;
+	}
 	if (c.file && optind < argc) {
 		fputs("hdcopy: give statements either as arguments or with -f, not both\n", stderr);
 		return 2;
@@ -226,6 +239,7 @@ main(int argc, char **argv)
 
 	memset(&opt, 0, sizeof opt);
 	opt.slices = c.slices;
+	opt.progress = isatty(STDERR_FILENO) && !c.quiet;
 	opt.message = on_message;
 	opt.rows = on_rows;
 	opt.ctx = &c;
@@ -233,6 +247,21 @@ main(int argc, char **argv)
 	memset(&err, 0, sizeof err);
 	if ((r = hd_session_open(c.target, &opt, &s, &err)) != HD_OK) {
 		fprintf(stderr, "hdcopy: ERROR:  %s\n", err.msg);
+		return hd_exit_status(r);
+	}
+
+	if (c.recover) {
+		int committed = 0, rolled_back = 0;
+		r = hd_session_recover(s, &committed, &rolled_back, &err);
+		if (r != HD_OK)
+			fprintf(stderr, "hdcopy: ERROR:  %s\n", err.msg);
+		else if (c.json)
+			printf("{\"recover\":{\"committed\":%d,\"rolled_back\":%d},\"exit_status\":0}\n", committed,
+			       rolled_back);
+		else
+			fprintf(stderr, "INFO:  recovery: %d prepared slice(s) committed, %d rolled back\n", committed,
+			        rolled_back);
+		hd_session_close(s);
 		return hd_exit_status(r);
 	}
 

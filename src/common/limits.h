@@ -18,5 +18,7 @@
 #define HD_ERR_REASON_MAX  100          /* stl_load_errors.err_reason (Redshift: char(100)) */
 #define HD_SINK_BUF        (256u << 10) /* encoded rows buffered before one write to the target */
 #define HD_MAXERROR_MAX    100000       /* Redshift's cap on MAXERROR */
+#define HD_MAX_JSON_DEPTH  512          /* nesting of one JSON record (format/json.c); deeper is a bad record */
+#define HD_MAX_JSONPATHS   (1u << 20)   /* a jsonpaths file */
 
 #endif

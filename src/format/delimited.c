@@ -22,7 +22,9 @@
  *    data ("Blue'" loads as is). With ESCAPE, an escaped quote never closes;
  *  - IGNOREHEADER n skips n physical lines of each input; IGNOREBLANKLINES drops records that are empty lines (LF or
  *    CR LF); without it an empty line is a record of one empty field;
- *  - line numbers count every physical line (headers and blank lines too), like stl_load_errors.line_number.
+ *  - line numbers count every physical line (headers and blank lines too), like stl_load_errors.line_number;
+ *  - byte-range units (format.h): a reader with mid_file skips no header; first_line/first_offset place the input
+ *    in its file. dl_boundaries() finds the record starts for such ranges (see the note above it).
  *
  * Hot loop: hd_scan finds delimiter/LF/backslash 64 bytes at a time; quoted fields and escapes leave the fast path.
  * When the buffer ends inside a record, the reader refills (which may move the bytes) and parses the record again
@@ -131,12 +133,11 @@ push(dl_reader *r, pstate *ps, const char *p, const char *e, bool esc, bool quot
 			return P_NOMEM;
 	}
 	f = &r->fields[ps->nf++];
-	f->quoted = quoted;
+	/* every other member (null, and whatever other formats add) zeroed */
+	*f = (hd_field){ .p = p, .n = (uint32_t)(e - p), .quoted = quoted };
 	/* an unquoted field that is exactly the null string stays as read (format.h); quoted fields are never NULL */
 	if (esc && (quoted || !((size_t)(e - p) == r->o.null_as_len && memcmp(p, r->o.null_as, r->o.null_as_len) == 0)))
 		return unescape(r, ps, p, e, f);
-	f->p = p;
-	f->n = (uint32_t)(e - p);
 	return P_REC;
 }
 
@@ -318,7 +319,8 @@ dl_next(hd_reader *rd, hd_record *rec, hd_recfail *fail, hd_err *err)
 		return HD_REC_ERROR;
 	}
 	if (!r->header_done) {
-		if (r->o.ignoreheader > 0 && (c = hd_rdbuf_skip_lines(&r->rb, r->o.ignoreheader, err)) != HD_OK)
+		if (!r->o.mid_file && r->o.ignoreheader > 0 &&
+		    (c = hd_rdbuf_skip_lines(&r->rb, r->o.ignoreheader, err)) != HD_OK)
 			return fatal(r, c);
 		r->header_done = true;
 	}
@@ -407,6 +409,7 @@ dl_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 		free(r);
 		return c;
 	}
+	hd_rdbuf_place(&r->rb, o->first_offset, o->first_line);
 	/* without ESCAPE the third special byte repeats LF */
 	hd_scanset_init(&r->set, (unsigned char)o->delimiter, '\n', o->escape ? '\\' : '\n');
 	r->fn = hd_classify_get();
@@ -414,9 +417,66 @@ dl_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 	return HD_OK;
 }
 
+/*
+ * Byte-range boundaries. A record ends at every LF except an escaped one (ESCAPE: an LF preceded by an odd-length
+ * run of backslashes — the run starts after a non-backslash byte, and a record always starts right after an LF, so
+ * the run's parity alone decides). REMOVEQUOTES never lets a record span lines (an open quote at the line end is a
+ * bad record that ends there), so quotes do not matter here. Line numbers count every LF, as the reader does.
+ */
+static hd_code
+dl_boundaries(const hd_format_opts *o, hd_stream *in, const uint64_t *want, int n, uint64_t *off, uint64_t *line,
+              hd_err *err)
+{
+	const bool esc = o->escape;
+	uint64_t carry = 0; /* backslashes ending the input before rb.start (ESCAPE) */
+	hd_rdbuf rb;
+	hd_bounds b;
+	hd_code r;
+
+	if ((r = hd_bounds_open(&b, &rb, in, o->ignoreheader, want, n, off, line, err)) != HD_OK)
+		return r;
+	while (!hd_bounds_full(&b)) {
+		const char *const s0 = rb.buf + rb.start, *const e = rb.buf + rb.end;
+		const char *p = s0, *nl;
+		uint64_t lines = 0;
+
+		while (p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+			lines++;
+			p = nl + 1;
+			if (esc) {
+				const char *k = nl;
+				while (k > s0 && k[-1] == '\\')
+					k--;
+				if (((uint64_t)(nl - k) + (k == s0 ? carry : 0)) & 1)
+					continue;
+			}
+			hd_bounds_at(&b, rb.base + (uint64_t)(p - rb.buf), rb.line + lines);
+			if (hd_bounds_full(&b))
+				break;
+		}
+		if (hd_bounds_full(&b))
+			break;
+		if (esc) {
+			const char *k = e;
+			while (k > s0 && k[-1] == '\\')
+				k--;
+			carry = (uint64_t)(e - k) + (k == s0 ? carry : 0);
+		}
+		hd_rdbuf_consume(&rb, rb.end - rb.start, lines);
+		if (rb.eof)
+			break;
+		if ((r = hd_rdbuf_fill(&rb, err)) != HD_OK) {
+			hd_rdbuf_free(&rb);
+			return r;
+		}
+	}
+	return hd_bounds_done(&b, &rb);
+}
+
 const hd_format_ops hd_format_delimited = {
 	.name = "delimited",
 	.open = dl_open,
 	.next = dl_next,
 	.close = dl_close,
+	.boundaries = dl_boundaries,
 };

@@ -39,6 +39,8 @@ typedef struct hd_field {
 	const char *p;
 	uint32_t n;
 	bool quoted; /* the field was enclosed in quotes (CSV, REMOVEQUOTES): NULL AS and empty-field rules differ */
+	bool null;   /* the field is NULL whatever its bytes (a JSON null, a JSON key or jsonpath with no match) */
+	bool jstring;/* JSON only: the field is a JSON string, already unescaped (a json/jsonb column needs it re-quoted) */
 } hd_field;
 
 typedef struct hd_record {
@@ -70,9 +72,19 @@ typedef struct hd_format_opts {
 	int nfw_cols;
 	int ncolumns;               /* columns the record should have (for formats that need it) */
 	/* Added for ESCAPE's null-string rule (see above). The NULL AS string, not NUL-terminated, may hold a NUL;
-	 * "\\N" by default, "" for CSV; NULL = the default. Points into the spec or at a literal: must outlive the reader. */
+	 * "\\N" by default (CSV too: registry.c); NULL = "\\N". Points into the spec or at a literal: must outlive the reader. */
 	const char *null_as;
 	size_t null_as_len;
+	/* Byte-range units (load/plan splits big uncompressed files): the reader of a range that does not start the
+	 * file skips no header and numbers its lines from first_line. */
+	uint64_t first_line;        /* line number of the input's first byte; 0 means 1 */
+	bool mid_file;              /* the input starts inside a file: IGNOREHEADER does not apply */
+	uint64_t first_offset;      /* added: file offset of the input's first byte (hd_record.offset counts from it) */
+	/* JSON 'auto': the names of the columns the fields must come out as, in order (ncolumns of them). */
+	const char *const *colnames;
+	bool json_ignorecase;
+	const char *jsonpaths;      /* the jsonpaths file's text (read by load/ from the spec's location), NUL-terminated */
+	size_t jsonpaths_len;
 } hd_format_opts;
 
 typedef struct hd_reader hd_reader;
@@ -82,6 +94,16 @@ typedef struct hd_format_ops {
 	hd_code (*open)(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err);
 	int (*next)(hd_reader *r, hd_record *rec, hd_recfail *fail, hd_err *err);
 	void (*close)(hd_reader *r);
+	/*
+	 * Record boundaries for byte-range splits, or NULL when the format cannot be split (each file is one unit).
+	 * in is the whole uncompressed input from its first byte. For each want[i] (ascending), set off[i] to the offset
+	 * of the first record that starts at or after want[i] (the input size when none does) and line[i] to that
+	 * record's line number, exactly as a reader of the whole input would see it: quotes, escaped newlines and
+	 * IGNOREHEADER are honoured. A range [off[i], off[i+1]) read on its own (mid_file, first_line = line[i]) yields
+	 * exactly the records the whole-file reader yields for those bytes.
+	 */
+	hd_code (*boundaries)(const hd_format_opts *o, hd_stream *in, const uint64_t *want, int n, uint64_t *off,
+	                      uint64_t *line, hd_err *err);
 } hd_format_ops;
 
 /* The ops for a format kind, or NULL when the format is not implemented (the caller says "not supported"). */
@@ -91,5 +113,8 @@ const hd_format_ops *hd_format_for(hd_format_kind kind);
 void hd_format_opts_from_spec(const hd_copy_spec *spec, int ncolumns, hd_format_opts *o);
 
 extern const hd_format_ops hd_format_delimited;
+extern const hd_format_ops hd_format_csv;
+extern const hd_format_ops hd_format_fixedwidth;
+extern const hd_format_ops hd_format_json;
 
 #endif

@@ -49,6 +49,9 @@ typedef struct hd_rdbuf {
 } hd_rdbuf;
 
 hd_code hd_rdbuf_init(hd_rdbuf *rb, hd_stream *in, hd_err *err);
+/* Where the input starts in its file (byte-range units): offsets count from first_offset, lines from first_line
+ * (0 = 1). Call right after init. */
+void hd_rdbuf_place(hd_rdbuf *rb, uint64_t first_offset, uint64_t first_line);
 void hd_rdbuf_free(hd_rdbuf *rb);
 
 /* Read more input behind end, keeping [start, end). Sets eof at end of input. May move the buffer's contents:
@@ -69,6 +72,36 @@ hd_rdbuf_consume(hd_rdbuf *rb, size_t n, uint64_t lines)
 }
 
 static inline uint64_t hd_rdbuf_offset(const hd_rdbuf *rb) { return rb->base + rb->start; }
+
+/* --- byte-range boundaries (the formats' boundaries op) ---------------------------------------------------------
+ *
+ * A format's boundaries op walks the whole input once, through an hd_rdbuf, and reports each record start it finds
+ * with hd_bounds_at(); every want[] at or before that start is answered with it. hd_bounds_done() answers the rest
+ * with the input size. hd_bounds_open() skips the IGNOREHEADER lines first, exactly as the readers do (physical
+ * lines), and reports the first data record's start; afterwards rb->start..end is the unscanned input. */
+typedef struct hd_bounds {
+	const uint64_t *want;
+	uint64_t *off, *line;
+	int n, i;
+} hd_bounds;
+
+static inline void
+hd_bounds_at(hd_bounds *b, uint64_t start, uint64_t line)
+{
+	while (b->i < b->n && b->want[b->i] <= start) {
+		b->off[b->i] = start;
+		b->line[b->i] = line;
+		b->i++;
+	}
+}
+
+static inline bool hd_bounds_full(const hd_bounds *b) { return b->i >= b->n; }
+
+hd_code hd_bounds_open(hd_bounds *b, hd_rdbuf *rb, hd_stream *in, long ignoreheader, const uint64_t *want, int n,
+                       uint64_t *off, uint64_t *line, hd_err *err);
+/* Answer every remaining want with the end of input; frees rb. Call with the whole input consumed (rb->eof,
+ * start == end, its lines counted) or with every want answered. */
+hd_code hd_bounds_done(hd_bounds *b, hd_rdbuf *rb);
 
 /* --- scanner ---------------------------------------------------------------------------------------------------- */
 

@@ -32,6 +32,13 @@ hd_rdbuf_init(hd_rdbuf *rb, hd_stream *in, hd_err *err)
 }
 
 void
+hd_rdbuf_place(hd_rdbuf *rb, uint64_t first_offset, uint64_t first_line)
+{
+	rb->base = first_offset;
+	rb->line = first_line ? first_line : 1;
+}
+
+void
 hd_rdbuf_free(hd_rdbuf *rb)
 {
 	free(rb->buf);
@@ -106,6 +113,46 @@ hd_rdbuf_too_long(const hd_rdbuf *rb, uint64_t line, hd_err *err)
 {
 	return hd_err_set(err, HD_ERR_LIMIT, "%s: line %llu: record longer than the maximum of %u bytes",
 	    rb->in->name, (unsigned long long)line, (unsigned)HD_MAX_RECORD);
+}
+
+/* --- boundaries ----------------------------------------------------------------------------------------------- */
+
+hd_code
+hd_bounds_open(hd_bounds *b, hd_rdbuf *rb, hd_stream *in, long ignoreheader, const uint64_t *want, int n,
+               uint64_t *off, uint64_t *line, hd_err *err)
+{
+	hd_code r;
+
+	b->want = want;
+	b->off = off;
+	b->line = line;
+	b->n = n;
+	b->i = 0;
+	if ((r = hd_rdbuf_init(rb, in, err)) != HD_OK)
+		return r;
+	if ((r = hd_rdbuf_fill(rb, err)) != HD_OK)
+		goto fail;
+	if (ignoreheader > 0 && (r = hd_rdbuf_skip_lines(rb, ignoreheader, err)) != HD_OK)
+		goto fail;
+	hd_bounds_at(b, hd_rdbuf_offset(rb), rb->line);
+	return HD_OK;
+fail:
+	hd_rdbuf_free(rb);
+	return r;
+}
+
+hd_code
+hd_bounds_done(hd_bounds *b, hd_rdbuf *rb)
+{
+	/* The format scanned to the end of input (rb->eof, everything consumed and its lines counted) or stopped early
+	 * because every want was answered. No record starts at the end: the line is the one after the last LF. */
+	while (b->i < b->n) {
+		b->off[b->i] = hd_rdbuf_offset(rb);
+		b->line[b->i] = rb->line;
+		b->i++;
+	}
+	hd_rdbuf_free(rb);
+	return HD_OK;
 }
 
 /* --- classifiers ------------------------------------------------------------------------------------------------ */

@@ -37,6 +37,15 @@ hd_script_next_statement(const char *script, size_t len, size_t *pos, hd_stateme
 	return r;
 }
 
+hd_code
+hd_session_recover(hd_session *s, int *committed, int *rolled_back, hd_err *err)
+{
+	*committed = *rolled_back = 0;
+	if (!s->sops->recover)
+		return HD_OK; /* a target without prepared transactions has nothing to settle */
+	return s->sops->recover(s->sink, committed, rolled_back, err);
+}
+
 void
 hd_result_clear(hd_result *r)
 {
@@ -107,7 +116,7 @@ hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_e
 
 	if (hd_stmt_is_copy(&st)) {
 		hd_load_env env = {
-			.target = s->target, .sops = s->sops, .sink = s->sink, .slices = s->opt.slices,
+			.target = s->target, .sops = s->sops, .sink = s->sink, .slices = s->opt.slices, .progress = s->opt.progress,
 			.message = s->opt.message, .ctx = s->opt.ctx,
 		};
 		if ((r = hd_copy_parse(sql, len, &spec, err)) != HD_OK)

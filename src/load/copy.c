@@ -1,20 +1,56 @@
 /*
- * copy.c — one COPY from start to end: plan, begin the load transaction, run the slice(s), then commit all or
- * nothing, record rejected rows, and report in Redshift's words.
+ * copy.c — one COPY from start to end: plan, choose how the slices write, run them, then commit all or nothing,
+ * record rejected rows, and report in Redshift's words.
  *
- * Atomicity (one slice, one connection): every row and the stl_load_commits rows are written inside one target
- * transaction that commits only after the last unit was read without passing MAXERROR. If the process dies at any
- * moment before COMMIT, the server rolls the transaction back; after COMMIT everything is there. Rejected rows are
- * written through the sink's own error channel (for PostgreSQL a second connection in autocommit), so they survive
- * a failed load.
+ * How slices write (the summary names it as the commit method):
+ *   one slice            — the session's connection, one transaction ("single transaction").
+ *   two-phase commit     — PostgreSQL with max_prepared_transactions > 0: one connection and transaction per slice;
+ *                          at the end every slice PREPAREs, the decision is recorded durably, then every slice
+ *                          is COMMIT PREPARED (docs/internals/commit.md; recovery settles what a crash leaves).
+ *   single writer        — SQLite (one writer), or PostgreSQL without prepared transactions: slices parse and
+ *                          convert in parallel and hand rows to this thread, which writes them in one transaction.
+ * NOLOAD opens no load transaction at all: slices only check.
+ *
+ * Rejected rows are written through a sink's error channel (PostgreSQL: a second connection in autocommit), so they
+ * survive a failed load; MAXERROR counts across slices, and the slice that passes it stops the others.
  */
 #include "load/load_int.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+typedef enum run_mode { MODE_ONE, MODE_2PC, MODE_WRITER, MODE_NOLOAD } run_mode;
+
+static const char *const mode_names[] = {
+	[MODE_ONE] = "single transaction",
+	[MODE_2PC] = "two-phase commit",
+	[MODE_WRITER] = "single transaction, one writer",
+	[MODE_NOLOAD] = "none (NOLOAD)",
+};
+
+typedef struct run {
+	const hd_load_env *env;
+	const hd_copy_spec *spec;
+	hd_plan plan;
+	hd_shared shared;
+	run_mode mode;
+	int n;                 /* slices */
+	hd_slice *sl;
+	hd_errbatch *eb;       /* one per slice */
+	hd_sink **sinks;       /* MODE_2PC: one per slice, [0] = the session's */
+	bool *begun;           /* per sink: a load transaction is open */
+	bool *prepared;        /* per sink: its transaction is prepared */
+	bool settled;          /* abort_loads ran */
+	hd_rowq *q;
+	pthread_mutex_t errlock;
+	hd_load_info info;
+	double t0;
+} run;
 
 static double
 now_seconds(void)
@@ -24,8 +60,7 @@ now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-say(const hd_load_env *env, hd_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(const hd_load_env *env, hd_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
 say(const hd_load_env *env, hd_level level, const char *fmt, ...)
@@ -41,16 +76,319 @@ say(const hd_load_env *env, hd_level level, const char *fmt, ...)
 	env->message(env->ctx, level, line);
 }
 
-/* The files' results move into the result; the plan's unit names are copied. */
-static hd_code
-fill_files(const hd_plan *p, hd_file_result *files, hd_result *res, hd_err *err)
+/* ---- progress ---------------------------------------------------------------------------------------------------- */
+
+static void
+progress(run *R, bool final)
 {
-	res->files = calloc((size_t)p->units.n + 1, sizeof *res->files);
+	static const char spin[] = "|/-\\";
+	static int tick;
+	uint64_t total = 0;
+	long long bytes = atomic_load(&R->shared.bytes), rows = atomic_load(&R->shared.rows);
+	double dt = now_seconds() - R->t0, mbs;
+
+	if (!R->env->progress)
+		return;
+	for (int i = 0; i < R->plan.files.n; i++)
+		total += R->plan.files.v[i].size;
+	mbs = dt > 0 ? (double)bytes / 1e6 / dt : 0;
+	if (final) {
+		fprintf(stderr, "\r\033[K");
+		return;
+	}
+	fprintf(stderr, "\r\033[K%c %.1f MB", spin[tick++ & 3], (double)bytes / 1e6);
+	if (total)
+		fprintf(stderr, " of %.1f MB", (double)total / 1e6);
+	fprintf(stderr, ", %lld rows, %.1f MB/s, %lld errors", rows, mbs,
+	        (long long)atomic_load(&R->shared.errors));
+	if (total && mbs > 0 && (uint64_t)bytes < total)
+		fprintf(stderr, ", ETA %.0fs", ((double)total - (double)bytes) / 1e6 / mbs);
+	fflush(stderr);
+}
+
+/* ---- slices ------------------------------------------------------------------------------------------------------ */
+
+static void *
+slice_main(void *arg)
+{
+	hd_slice *sl = arg;
+	hd_err_clear(&sl->err);
+	sl->rc = hd_slice_run(sl, &sl->err);
+	return NULL;
+}
+
+/* The single writer: replay the slices' rows into the one connection. Runs on this thread. */
+static hd_code
+write_rows(run *R, hd_err *err)
+{
+	const hd_sink_ops *sops = R->env->sops;
+	hd_value *vals = calloc((size_t)R->plan.ncols + 1, sizeof *vals);
+	hd_rowbuf *b;
+	hd_code r = HD_OK;
+	double last = now_seconds();
+
+	if (!vals)
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	while ((b = hd_rowq_pop(R->q)) != NULL) {
+		const char *p = b->data.data;
+		if (atomic_load_explicit(&R->shared.stop, memory_order_relaxed)) {
+			/* a slice failed: the load will roll back, so stop writing and wake the slices */
+			hd_rowq_release(R->q, b);
+			hd_rowq_abort(R->q);
+			break;
+		}
+		for (int i = 0; i < b->nrows && r == HD_OK; i++) {
+			p = hd_rowq_decode(p, vals, R->plan.ncols);
+			r = sops->load_row(R->env->sink, vals, err);
+		}
+		hd_rowq_release(R->q, b);
+		if (r) {
+			atomic_store(&R->shared.stop, 1);
+			hd_rowq_abort(R->q);
+			break;
+		}
+		if (R->env->progress && now_seconds() - last > 0.25) {
+			progress(R, false);
+			last = now_seconds();
+		}
+	}
+	free(vals);
+	return r;
+}
+
+/* Wait for the slice threads, showing progress meanwhile. */
+static void
+join_slices(run *R, pthread_t *th, int started)
+{
+	if (R->env->progress) {
+		for (;;) {
+			bool all = true;
+			for (int i = 0; i < started; i++)
+				if (pthread_tryjoin_np(th[i], NULL) == 0)
+					th[i] = 0;
+				else if (th[i])
+					all = false;
+			if (all)
+				break;
+			progress(R, false);
+			usleep(250000);
+		}
+	} else {
+		for (int i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+	}
+	progress(R, true);
+}
+
+/* The first real failure among the slices (a slice stopped by another reports HD_ERR_CANCELED). */
+static hd_code
+slices_outcome(run *R, hd_err *err)
+{
+	hd_code r = HD_OK;
+	for (int i = 0; i < R->n; i++) {
+		hd_slice *sl = &R->sl[i];
+		if (sl->rc == HD_OK || sl->rc == HD_ERR_CANCELED)
+			continue;
+		if (r == HD_OK || (r != HD_ERR_LOAD && sl->rc == HD_ERR_LOAD)) {
+			r = sl->rc;
+			*err = sl->err;
+		}
+	}
+	if (r == HD_OK)
+		for (int i = 0; i < R->n; i++)
+			if (R->sl[i].rc == HD_ERR_CANCELED)
+				return hd_err_set(err, HD_ERR_CANCELED, "the load was stopped");
+	return r;
+}
+
+/* ---- setting up -------------------------------------------------------------------------------------------------- */
+
+static run_mode
+choose_mode(run *R)
+{
+	const hd_sink_ops *sops = R->env->sops;
+	if (R->spec->noload)
+		return MODE_NOLOAD;
+	if (R->n == 1)
+		return MODE_ONE;
+	if (sops->max_writers == 1 || !sops->can_prepare || !sops->load_prepare)
+		return MODE_WRITER;
+	return sops->can_prepare(R->env->sink) ? MODE_2PC : MODE_WRITER;
+}
+
+/* Open the load transactions the mode needs; slice 0's allocates the query id. */
+static hd_code
+begin_loads(run *R, hd_err *err)
+{
+	const hd_sink_ops *sops = R->env->sops;
+	const hd_plan *p = &R->plan;
+	hd_code r;
+
+	R->sinks = calloc((size_t)R->n, sizeof *R->sinks);
+	R->begun = calloc((size_t)R->n, sizeof *R->begun);
+	R->prepared = calloc((size_t)R->n, sizeof *R->prepared);
+	if (!R->sinks || !R->begun || !R->prepared)
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	R->sinks[0] = R->env->sink;
+
+	if ((r = sops->load_begin(R->env->sink, p->table, p->colidx, p->ncols, &R->info, err)) != HD_OK)
+		return r;
+	R->begun[0] = true;
+	if (R->mode == MODE_NOLOAD) {
+		/* NOLOAD needs only the query id for its error rows. */
+		sops->load_abort(R->env->sink);
+		R->begun[0] = false;
+		return HD_OK;
+	}
+	if (R->mode != MODE_2PC)
+		return HD_OK;
+	for (int i = 1; i < R->n; i++) {
+		hd_load_info info = R->info;
+		if ((r = sops->connect(R->env->target, &R->sinks[i], err)) != HD_OK)
+			return hd_err_prefix(err, "slice %d", i);
+		if ((r = sops->load_begin(R->sinks[i], p->table, p->colidx, p->ncols, &info, err)) != HD_OK)
+			return hd_err_prefix(err, "slice %d", i);
+		R->begun[i] = true;
+	}
+	return HD_OK;
+}
+
+/* Roll back everything still open or prepared. */
+static void
+abort_loads(run *R)
+{
+	const hd_sink_ops *sops = R->env->sops;
+	char gid[64];
+	hd_err e;
+
+	if (!R->sinks || R->settled)
+		return;
+	R->settled = true;
+	for (int i = 0; i < R->n; i++) {
+		if (R->prepared[i]) {
+			hd_sink_gid(gid, sizeof gid, R->info.query, i);
+			if (sops->finish_prepared(R->env->sink, gid, false, &e) != HD_OK)
+				say(R->env, HD_LOG_WARNING, "%s; hdcopy recover will roll it back", e.msg);
+			R->prepared[i] = false;
+		} else if (R->begun[i] && R->sinks[i]) {
+			sops->load_abort(R->sinks[i]);
+		}
+		R->begun[i] = false;
+	}
+	if (R->mode == MODE_2PC && sops->forget)
+		sops->forget(R->env->sink, R->info.query, &e);
+}
+
+/* ---- finishing --------------------------------------------------------------------------------------------------- */
+
+static hd_load_commit *
+commit_rows(run *R, const hd_file_result *files)
+{
+	hd_load_commit *lc = calloc((size_t)R->plan.files.n + 1, sizeof *lc);
+	if (!lc)
+		return NULL;
+	for (int i = 0; i < R->plan.files.n; i++)
+		lc[i] = (hd_load_commit){ .slice = 0, .filename = R->plan.files.v[i].name,
+		                          .lines_scanned = files[i].lines, .errors = files[i].errors };
+	return lc;
+}
+
+static hd_code
+commit_one(run *R, const hd_file_result *files, hd_err *err)
+{
+	const hd_sink_ops *sops = R->env->sops;
+	hd_load_commit *lc = commit_rows(R, files);
+	hd_code r;
+
+	if (!lc)
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	r = sops->load_end(R->env->sink, err);
+	if (r == HD_OK)
+		r = sops->load_commit(R->env->sink, &R->info, R->plan.table, lc, R->plan.files.n, err);
+	R->begun[0] = false; /* committed, or rolled back by the sink on failure */
+	free(lc);
+	return r;
+}
+
+/*
+ * Two-phase commit: end and prepare every slice (slice 0 with the stl_load_commits rows), record the decision,
+ * commit every prepared slice, forget the decision. Before the decision any failure rolls everything back; after it,
+ * the load is committed — what this process cannot finish, recovery does.
+ */
+static hd_code
+commit_2pc(run *R, const hd_file_result *files, hd_err *err)
+{
+	const hd_sink_ops *sops = R->env->sops;
+	hd_load_commit *lc = commit_rows(R, files);
+	char gid[64];
+	hd_code r = HD_OK;
+
+	if (!lc)
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	for (int i = 0; i < R->n && r == HD_OK; i++)
+		r = sops->load_end(R->sinks[i], err);
+	for (int i = 0; i < R->n && r == HD_OK; i++) {
+		hd_sink_gid(gid, sizeof gid, R->info.query, i);
+		r = sops->load_prepare(R->sinks[i], &R->info, R->plan.table, i == 0 ? lc : NULL, i == 0 ? R->plan.files.n : 0,
+		                       gid, err);
+		R->begun[i] = false;
+		R->prepared[i] = r == HD_OK;
+	}
+	free(lc);
+	if (r == HD_OK)
+		r = sops->decide(R->env->sink, R->info.query, R->n, err);
+	if (r) {
+		abort_loads(R);
+		return r;
+	}
+	/* Decided: from here on the load is committed. */
+	for (int i = 0; i < R->n; i++) {
+		hd_err e;
+		hd_sink_gid(gid, sizeof gid, R->info.query, i);
+		if (sops->finish_prepared(R->env->sink, gid, true, &e) != HD_OK) {
+			say(R->env, HD_LOG_WARNING, "%s; hdcopy recover will commit it", e.msg);
+			return HD_OK; /* decision recorded, lock kept until this session ends: recovery finishes it */
+		}
+		R->prepared[i] = false;
+	}
+	{
+		hd_err e;
+		if (sops->forget(R->env->sink, R->info.query, &e) != HD_OK)
+			say(R->env, HD_LOG_WARNING, "%s", e.msg);
+	}
+	return HD_OK;
+}
+
+/* Per-file results from the per-unit ones (several ranges of one file add up; lines is the last line seen). */
+static hd_file_result *
+file_results(run *R)
+{
+	hd_file_result *f = calloc((size_t)R->plan.files.n + 1, sizeof *f);
+	if (!f)
+		return NULL;
+	for (int i = 0; i < R->plan.work.n; i++) {
+		const hd_file_result *u = &R->shared.results[i];
+		hd_file_result *d = &f[R->plan.work.v[i].file];
+		d->rows += u->rows;
+		d->errors += u->errors;
+		d->bytes += u->bytes;
+		if (u->lines > d->lines)
+			d->lines = u->lines;
+	}
+	return f;
+}
+
+static hd_code
+fill_result(run *R, const hd_file_result *files, hd_result *res, hd_err *err)
+{
+	res->files = calloc((size_t)R->plan.files.n + 1, sizeof *res->files);
 	if (!res->files)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
-	for (int i = 0; i < p->units.n; i++) {
+	for (int i = 0; i < R->plan.files.n; i++) {
 		res->files[i] = files[i];
-		res->files[i].name = strdup(p->units.v[i].name);
+		if (R->spec->noload)
+			res->files[i].rows = 0;
+		res->files[i].name = strdup(R->plan.files.v[i].name);
 		if (!res->files[i].name)
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		res->nfiles = i + 1;
@@ -59,160 +397,221 @@ fill_files(const hd_plan *p, hd_file_result *files, hd_result *res, hd_err *err)
 }
 
 static void
-statement_options_notice(const hd_load_env *env, const hd_copy_spec *spec)
+report(run *R, hd_result *res, int64_t checked)
 {
-	if (spec->comprows >= 0)
-		say(env, HD_LOG_NOTICE, "COMPROWS has no meaning for this target and is ignored");
-	if (spec->compupdate >= 0)
-		say(env, HD_LOG_NOTICE, "COMPUPDATE has no meaning for this target and is ignored");
-}
+	const hd_load_env *env = R->env;
+	const char *t = R->spec->table;
 
-hd_code
-hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, hd_err *err)
-{
-	hd_plan plan;
-	hd_shared shared;
-	hd_slice sl;
-	hd_errbatch *eb = NULL;
-	hd_file_result *files = NULL;
-	hd_load_info info;
-	hd_code r, r2;
-	bool begun = false;
-	double t0 = now_seconds();
-	hd_err err2;
-
-	memset(&sl, 0, sizeof sl);
-	memset(&info, 0, sizeof info);
-	res->is_copy = true;
-	res->noload = spec->noload;
-	res->slices = 1;
-	res->commit_method = "single transaction";
-	snprintf(res->table, sizeof res->table, "%s", spec->table);
-
-	if ((r = hd_plan_build(env, spec, &plan, err)) != HD_OK)
-		goto out;
-	statement_options_notice(env, spec);
-
-	eb = calloc(1, sizeof *eb);
-	files = calloc((size_t)plan.units.n + 1, sizeof *files);
-	sl.vals = calloc((size_t)plan.ncols, sizeof *sl.vals);
-	if (!eb || !files || !sl.vals) {
-		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-
-	/* NOLOAD checks every row and writes nothing but rejected rows: no load transaction is opened. */
-	if (!spec->noload) {
-		if ((r = env->sops->load_begin(env->sink, plan.table, plan.colidx, plan.ncols, &info, err)) != HD_OK)
-			goto out;
-		begun = true;
-	} else if ((r = env->sops->load_begin(env->sink, plan.table, plan.colidx, plan.ncols, &info, err)) == HD_OK) {
-		/* NOLOAD still needs a query id for its error rows; begin and abort at once. */
-		env->sops->load_abort(env->sink);
-	} else {
-		goto out;
-	}
-	res->query_id = info.query;
-
-	atomic_init(&shared.errors, 0);
-	atomic_init(&shared.stop, 0);
-	atomic_init(&shared.next_unit, 0);
-	sl.id = 0;
-	sl.plan = &plan;
-	sl.shared = &shared;
-	sl.sink = spec->noload ? NULL : env->sink;
-	sl.sops = env->sops;
-	sl.errsink = env->sink;
-	sl.info = &info;
-	sl.eb = eb;
-	sl.files = files;
-	/* Converted values may point into scratch, so it is sized once and never grows (convert.h). */
-	hd_buf_init(&sl.scratch, HD_CONV_SCRATCH_MIN(HD_MAX_RECORD, HD_MAX_FIELDS));
-	if ((r = hd_buf_reserve(&sl.scratch, HD_CONV_SCRATCH_MIN(HD_MAX_RECORD, HD_MAX_FIELDS))) != HD_OK) {
-		hd_err_set(err, r, "out of memory");
-		goto out;
-	}
-
-	r = hd_slice_run(&sl, err);
-
-	/* Rejected rows go out whatever happens next. */
-	hd_err_clear(&err2);
-	r2 = hd_errbatch_flush(eb, env->sops, env->sink, &info, plan.table, sl.id, &err2);
-
-	res->rows_rejected = (int64_t)atomic_load(&shared.errors);
-	res->bytes = sl.bytes;
-	if (fill_files(&plan, files, res, r ? &err2 : err) != HD_OK && !r)
-		r = err->code;
-
-	if (r == HD_OK && r2 != HD_OK) {
-		*err = err2;
-		r = r2;
-	}
-	if (r == HD_OK && begun) {
-		hd_load_commit *lc = calloc((size_t)plan.units.n + 1, sizeof *lc);
-		if (!lc) {
-			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
-		} else {
-			for (int i = 0; i < plan.units.n; i++)
-				lc[i] = (hd_load_commit){ .slice = 0, .filename = plan.units.v[i].name,
-				                          .lines_scanned = files[i].lines, .errors = files[i].errors };
-			r = env->sops->load_end(env->sink, err);
-			if (r == HD_OK)
-				r = env->sops->load_commit(env->sink, &info, plan.table, lc, plan.units.n, err);
-			free(lc);
-		}
-		begun = false;
-	}
-	if (begun) {
-		env->sops->load_abort(env->sink);
-		begun = false;
-	}
-	hd_err_clear(&err2);
-	if (env->sops->flush_errors(env->sink, &err2) != HD_OK)
-		say(env, HD_LOG_WARNING, "rejected rows could not be recorded: %s", err2.msg);
-
-	if (r == HD_ERR_LOAD) {
-		snprintf(res->first_error, sizeof res->first_error, "%s", eb->first);
-		hd_err_set(err, HD_ERR_LOAD,
-		           "Load into table '%s' failed.  Check 'stl_load_errors' system table for details. First error: %s",
-		           spec->table, eb->first);
-		goto out;
-	}
-	if (r)
-		goto out;
-
-	res->rows_loaded = spec->noload ? 0 : sl.rows;
-	res->rows_replaced = sl.replaced;
-	snprintf(res->tag, sizeof res->tag, "COPY %lld", (long long)res->rows_loaded);
-
-	if (spec->statupdate == 1 && !spec->noload) {
-		if (env->sops->analyze(env->sink, plan.table, &err2) != HD_OK)
-			say(env, HD_LOG_WARNING, "STATUPDATE: %s", err2.msg);
-	}
-
-	say(env, HD_LOG_INFO, "Load into table '%s' completed, %lld record(s) loaded successfully.", spec->table,
+	say(env, HD_LOG_INFO, "Load into table '%s' completed, %lld record(s) loaded successfully.", t,
 	    (long long)res->rows_loaded);
 	if (res->rows_rejected > 0)
 		say(env, HD_LOG_INFO,
 		    "Load into table '%s' completed, %lld record(s) could not be loaded.  Check 'stl_load_errors' system "
 		    "table for details.",
-		    spec->table, (long long)res->rows_rejected);
+		    t, (long long)res->rows_rejected);
 	if (res->rows_replaced > 0)
 		say(env, HD_LOG_INFO,
 		    "Load into table '%s' completed, %lld record(s) were loaded with replacements made for ACCEPTINVCHARS.",
-		    spec->table, (long long)res->rows_replaced);
-	if (spec->noload)
-		say(env, HD_LOG_INFO, "NOLOAD: %lld record(s) checked, nothing loaded.", (long long)sl.rows);
+		    t, (long long)res->rows_replaced);
+	if (R->spec->noload)
+		say(env, HD_LOG_INFO, "NOLOAD: %lld record(s) checked, nothing loaded.", (long long)checked);
+}
+
+/* ---- the COPY ---------------------------------------------------------------------------------------------------- */
+
+static int
+effective_slices(const hd_load_env *env, const hd_plan *p)
+{
+	int n = env->slices > 0 ? env->slices : 1;
+	if (n > p->work.n)
+		n = p->work.n;
+	return n > 0 ? n : 1;
+}
+
+hd_code
+hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, hd_err *err)
+{
+	run R;
+	pthread_t *th = NULL;
+	hd_file_result *files = NULL;
+	int64_t rows = 0, replaced = 0, checked = 0;
+	uint64_t bytes = 0;
+	int started = 0;
+	hd_code r;
+	hd_err e2;
+
+	memset(&R, 0, sizeof R);
+	R.env = env;
+	R.spec = spec;
+	R.t0 = now_seconds();
+	pthread_mutex_init(&R.errlock, NULL);
+	res->is_copy = true;
+	res->noload = spec->noload;
+	snprintf(res->table, sizeof res->table, "%s", spec->table);
+
+	/* Settle what crashed loads left behind before starting a new one. */
+	if (env->sops->recover) {
+		int c = 0, rb = 0;
+		if (env->sops->recover(env->sink, &c, &rb, &e2) == HD_OK && (c || rb))
+			say(env, HD_LOG_NOTICE, "recovered interrupted loads: %d prepared slice(s) committed, %d rolled back",
+			    c, rb);
+	}
+
+	if ((r = hd_plan_build(env, spec, &R.plan, err)) != HD_OK)
+		goto out;
+	if ((r = hd_plan_split(&R.plan, env->slices, err)) != HD_OK)
+		goto out;
+	if (spec->comprows >= 0)
+		say(env, HD_LOG_NOTICE, "COMPROWS has no meaning for this target and is ignored");
+	if (spec->compupdate >= 0)
+		say(env, HD_LOG_NOTICE, "COMPUPDATE has no meaning for this target and is ignored");
+
+	R.n = effective_slices(env, &R.plan);
+	R.mode = choose_mode(&R);
+	res->slices = R.n;
+	res->commit_method = mode_names[R.mode];
+
+	R.sl = calloc((size_t)R.n, sizeof *R.sl);
+	R.eb = calloc((size_t)R.n, sizeof *R.eb);
+	R.shared.results = calloc((size_t)R.plan.work.n + 1, sizeof *R.shared.results);
+	th = calloc((size_t)R.n, sizeof *th);
+	if (!R.sl || !R.eb || !R.shared.results || !th) {
+		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = begin_loads(&R, err)) != HD_OK)
+		goto out;
+	res->query_id = R.info.query;
+	if (R.mode == MODE_WRITER && (r = hd_rowq_new(R.n, &R.q)) != HD_OK) {
+		hd_err_set(err, r, "out of memory");
+		goto out;
+	}
+
+	for (int i = 0; i < R.n; i++) {
+		hd_slice *sl = &R.sl[i];
+		sl->id = i;
+		sl->plan = &R.plan;
+		sl->shared = &R.shared;
+		sl->sops = env->sops;
+		sl->sink = R.mode == MODE_2PC ? R.sinks[i] : R.mode == MODE_ONE ? env->sink : NULL;
+		sl->q = R.q;
+		/* Rejected rows: each 2PC slice through its own connection; otherwise all through the session's. */
+		sl->errsink = R.mode == MODE_2PC ? R.sinks[i] : env->sink;
+		sl->errlock = R.mode == MODE_2PC || R.n == 1 ? NULL : &R.errlock;
+		sl->info = &R.info;
+		sl->eb = &R.eb[i];
+		/* Converted values may point into scratch, so it is sized once and never grows (convert.h). */
+		hd_buf_init(&sl->scratch, HD_CONV_SCRATCH_MIN(HD_MAX_RECORD, HD_MAX_FIELDS));
+		hd_buf_init(&sl->jbuf, 6 * (size_t)HD_MAX_RECORD + 2 * HD_MAX_FIELDS);
+		sl->vals = calloc((size_t)R.plan.ncols + 1, sizeof *sl->vals);
+		if (!sl->vals || hd_buf_reserve(&sl->scratch, HD_CONV_SCRATCH_MIN(HD_MAX_RECORD, HD_MAX_FIELDS))) {
+			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+
+	/* Run: one slice on this thread; several on threads of their own (this thread writes in MODE_WRITER). */
+	if (R.n == 1 && !env->progress) {
+		R.sl[0].rc = hd_slice_run(&R.sl[0], &R.sl[0].err);
+	} else {
+		for (int i = 0; i < R.n; i++) {
+			if (pthread_create(&th[i], NULL, slice_main, &R.sl[i]) != 0) {
+				atomic_store(&R.shared.stop, 1);
+				if (R.q)
+					hd_rowq_abort(R.q);
+				r = hd_err_set(err, HD_ERR_INTERNAL, "could not start slice %d", i);
+				break;
+			}
+			started++;
+		}
+		if (R.mode == MODE_WRITER && r == HD_OK) {
+			r = write_rows(&R, err);
+		}
+		join_slices(&R, th, started);
+		if (r)
+			goto finish;
+	}
+	r = slices_outcome(&R, err);
+
+finish:
+	/* Rejected rows go out whatever happens next. */
+	for (int i = 0; i < R.n; i++) {
+		hd_err_clear(&e2);
+		if (hd_slice_flush_errors(&R.sl[i], &e2) != HD_OK && r == HD_OK) {
+			r = e2.code;
+			*err = e2;
+		}
+		rows += R.sl[i].rows;
+		replaced += R.sl[i].replaced;
+		bytes += R.sl[i].bytes;
+	}
+	checked = rows;
+	res->rows_rejected = (int64_t)atomic_load(&R.shared.errors);
+	res->bytes = bytes;
+	if (!(files = file_results(&R))) {
+		if (r == HD_OK)
+			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	} else if (fill_result(&R, files, res, r ? &e2 : err) != HD_OK && r == HD_OK) {
+		r = err->code;
+	}
+
+	if (r == HD_OK) {
+		if (R.mode == MODE_ONE || R.mode == MODE_WRITER)
+			r = commit_one(&R, files, err);
+		else if (R.mode == MODE_2PC)
+			r = commit_2pc(&R, files, err);
+	}
+	if (r != HD_OK)
+		abort_loads(&R);
+	hd_err_clear(&e2);
+	if (env->sops->flush_errors(env->sink, &e2) != HD_OK)
+		say(env, HD_LOG_WARNING, "rejected rows could not be recorded: %s", e2.msg);
+
+	if (r == HD_ERR_LOAD) {
+		const char *first = "";
+		for (int i = 0; i < R.n && !first[0]; i++)
+			if (R.eb[i].have_first)
+				first = R.eb[i].first;
+		snprintf(res->first_error, sizeof res->first_error, "%s", first);
+		hd_err_set(err, HD_ERR_LOAD,
+		           "Load into table '%s' failed.  Check 'stl_load_errors' system table for details. First error: %s",
+		           spec->table, first);
+		goto out;
+	}
+	if (r)
+		goto out;
+
+	res->rows_loaded = spec->noload ? 0 : rows;
+	res->rows_replaced = replaced;
+	snprintf(res->tag, sizeof res->tag, "COPY %lld", (long long)res->rows_loaded);
+	if (spec->statupdate == 1 && !spec->noload && env->sops->analyze(env->sink, R.plan.table, &e2) != HD_OK)
+		say(env, HD_LOG_WARNING, "STATUPDATE: %s", e2.msg);
+	report(&R, res, checked);
 
 out:
-	if (begun)
-		env->sops->load_abort(env->sink);
-	res->elapsed = now_seconds() - t0;
-	hd_buf_free(&sl.scratch);
-	free(sl.vals);
+	if (r != HD_OK)
+		abort_loads(&R);
+	res->elapsed = now_seconds() - R.t0;
+	if (R.sl)
+		for (int i = 0; i < R.n; i++) {
+			hd_buf_free(&R.sl[i].scratch);
+			hd_buf_free(&R.sl[i].jbuf);
+			free(R.sl[i].vals);
+		}
+	if (R.sinks)
+		for (int i = 1; i < R.n; i++)
+			if (R.sinks[i])
+				env->sops->close(R.sinks[i]);
+	hd_rowq_free(R.q);
+	free(R.sinks);
+	free(R.begun);
+	free(R.prepared);
+	free(R.sl);
+	free(R.eb);
+	free(R.shared.results);
+	free(th);
 	free(files);
-	free(eb);
-	if (plan.spec)
-		hd_plan_free(&plan);
+	pthread_mutex_destroy(&R.errlock);
+	hd_plan_free(&R.plan);
 	return r;
 }

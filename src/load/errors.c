@@ -101,3 +101,18 @@ hd_errbatch_flush(hd_errbatch *b, const hd_sink_ops *sops, hd_sink *sink, const 
 	b->n = 0;
 	return r;
 }
+
+hd_code
+hd_slice_flush_errors(hd_slice *sl, hd_err *err)
+{
+	hd_code r;
+
+	if (sl->eb->n == 0)
+		return HD_OK;
+	if (sl->errlock)
+		pthread_mutex_lock(sl->errlock);
+	r = hd_errbatch_flush(sl->eb, sl->sops, sl->errsink, sl->info, sl->plan->table, sl->id, err);
+	if (sl->errlock)
+		pthread_mutex_unlock(sl->errlock);
+	return r;
+}

@@ -19,6 +19,7 @@ typedef struct hd_load_env {
 	const hd_sink_ops *sops;
 	hd_sink *sink;             /* the session's connection */
 	int slices;
+	bool progress;             /* draw a progress line on stderr (a terminal) */
 	hd_message_fn message;
 	void *ctx;
 } hd_load_env;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "codec/codec.h"
+#include "common/limits.h"
 
 static const char *
 format_name(hd_format_kind k)
@@ -117,16 +118,16 @@ check_implemented(const hd_copy_spec *spec, hd_plan *p, hd_err *err)
 	p->format = hd_format_for(spec->format);
 	if (!p->format)
 		return hd_err_set(err, HD_ERR_UNSUPPORTED, "the %s format is not supported yet", format_name(spec->format));
-	if (spec->encoding != HD_ENC_UTF8)
-		return hd_err_set(err, HD_ERR_UNSUPPORTED, "ENCODING other than UTF8 is not supported yet");
-	if (spec->compression != HD_COMP_NONE) {
-		/* Ask the codec registry with an empty stream: it answers for the codec without reading anything. */
+	if (spec->compression != HD_COMP_NONE || spec->encoding != HD_ENC_UTF8) {
+		/* Ask the codec and transcoder registries with an empty stream: they answer for the codec and the
+		 * encoding without reading anything. */
 		hd_stream *probe = hd_stream_mem("", 0, "probe"), *wrapped = NULL;
 		hd_code r;
 		if (!probe)
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
-		r = hd_codec_wrap(spec->compression, probe, &wrapped, err);
-		if (r)
+		if ((r = hd_codec_wrap(spec->compression, probe, &wrapped, err)) != HD_OK)
+			return r;
+		if ((r = hd_codec_transcode(spec->encoding, wrapped, &wrapped, err)) != HD_OK)
 			return r;
 		hd_stream_close(wrapped);
 	}
@@ -134,6 +135,81 @@ check_implemented(const hd_copy_spec *spec, hd_plan *p, hd_err *err)
 	if (!p->source)
 		return err->code ? err->code : hd_err_set(err, HD_ERR_UNSUPPORTED, "this source is not supported yet");
 	return HD_OK;
+}
+
+/* A jsonpaths file: read whole (it is small: capped) from where the statement says. */
+static hd_code
+read_jsonpaths(const hd_copy_spec *spec, hd_plan *p, hd_err *err)
+{
+	hd_copy_spec loc;
+	const hd_source_ops *src;
+	hd_units units = { 0 };
+	hd_stream *in = NULL;
+	hd_buf b;
+	hd_code r;
+	const char *path = spec->json_arg;
+
+	/* Read it through the source layer, as data would be: a local path (file:// too), later hdfs:// and emr://. */
+	memset(&loc, 0, sizeof loc);
+	loc.src_kind = HD_SRC_LOCAL;
+	if (strncmp(path, "file://", 7) == 0)
+		path += 7;
+	else if (strstr(path, "://"))
+		return hd_err_set(err, HD_ERR_UNSUPPORTED, "a jsonpaths file at '%s' is not supported yet: give a local path",
+		                  spec->json_arg);
+	loc.source = (char *)spec->json_arg;
+	loc.src_path = (char *)path;
+	if (!(src = hd_source_for(&loc, err)))
+		return err->code;
+	if ((r = src->list(&loc, &units, err)) != HD_OK)
+		return hd_err_prefix(err, "jsonpaths file");
+	if (units.n != 1 || strcmp(units.v[0].name, path) != 0) {
+		hd_units_free(&units);
+		return hd_err_set(err, HD_ERR_NOTFOUND, "jsonpaths file '%s' not found", spec->json_arg);
+	}
+	hd_buf_init(&b, HD_MAX_JSONPATHS);
+	r = src->open(&loc, &units.v[0], &in, err);
+	while (r == HD_OK) {
+		ssize_t got;
+		if ((r = hd_buf_reserve(&b, 65536)) != HD_OK) {
+			hd_err_set(err, r, "jsonpaths file '%s' is larger than %u bytes", spec->json_arg, HD_MAX_JSONPATHS);
+			break;
+		}
+		got = hd_stream_read(in, b.data + b.len, 65536, err);
+		if (got < 0)
+			r = err->code ? err->code : HD_ERR_IO;
+		else if (got == 0)
+			break;
+		else
+			b.len += (size_t)got;
+	}
+	hd_stream_close(in);
+	hd_units_free(&units);
+	if (r == HD_OK)
+		r = hd_buf_cstr(&b);
+	if (r) {
+		hd_buf_free(&b);
+		return r;
+	}
+	p->jsonpaths = b.data;
+	p->fmt.jsonpaths = b.data;
+	p->fmt.jsonpaths_len = b.len;
+	return HD_OK;
+}
+
+static hd_code
+plan_json(const hd_copy_spec *spec, hd_plan *p, hd_err *err)
+{
+	p->colnames = calloc((size_t)p->ncols + 1, sizeof *p->colnames);
+	if (!p->colnames)
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	for (int i = 0; i < p->ncols; i++)
+		p->colnames[i] = p->table->cols[p->colidx[i]].name;
+	p->fmt.colnames = p->colnames;
+	p->fmt.json_ignorecase = spec->json_ignorecase;
+	if (spec->json_auto)
+		return HD_OK;
+	return read_jsonpaths(spec, p, err);
 }
 
 hd_code
@@ -153,15 +229,12 @@ hd_plan_build(const hd_load_env *env, const hd_copy_spec *spec, hd_plan *p, hd_e
 	if ((r = map_columns(spec, p, err)) != HD_OK)
 		return r;
 
-	/* Conversion options. The default null string of text input is \N (copy-parameters-data-conversion). */
-	if (spec->null_as) {
-		p->conv.null_as = spec->null_as;
-		p->conv.null_as_len = spec->null_as_len;
-		p->conv.null_as_set = true;
-	} else {
-		p->conv.null_as = "\\N";
-		p->conv.null_as_len = 2;
-	}
+	/* Conversion options. The null string and its default per format are decided in one place, with the format's
+	 * options (hd_format_opts_from_spec): the reader needs it too (ESCAPE's \N rule). */
+	hd_format_opts_from_spec(spec, 0, &p->fmt);
+	p->conv.null_as = p->fmt.null_as;
+	p->conv.null_as_len = p->fmt.null_as_len;
+	p->conv.null_as_set = spec->null_as != NULL;
 	p->conv.blanksasnull = spec->blanksasnull;
 	p->conv.emptyasnull = spec->emptyasnull;
 	p->conv.trimblanks = spec->trimblanks;
@@ -178,13 +251,16 @@ hd_plan_build(const hd_load_env *env, const hd_copy_spec *spec, hd_plan *p, hd_e
 	p->conv.datefmt = p->datefmt;
 	p->conv.timefmt = p->timefmt;
 
-	hd_format_opts_from_spec(spec, p->ncols, &p->fmt);
+	p->fmt.ncolumns = p->ncols;
+	if (spec->format == HD_FMT_JSON && (r = plan_json(spec, p, err)) != HD_OK)
+		return r;
 	p->trailing_delimiter = spec->format == HD_FMT_DELIMITED;
+	p->json = spec->format == HD_FMT_JSON;
 	p->short_code = spec->format == HD_FMT_DELIMITED ? 1214 : 1203;
 	p->maxerror = spec->ignoreallerrors ? LONG_MAX : spec->maxerror;
 
 	/* Last: list the sources (this touches the file system or the network). */
-	return p->source->list(spec, &p->units, err);
+	return p->source->list(spec, &p->files, err);
 }
 
 void
@@ -194,6 +270,9 @@ hd_plan_free(hd_plan *p)
 	free(p->colidx);
 	hd_dtfmt_free(p->datefmt);
 	hd_dtfmt_free(p->timefmt);
-	hd_units_free(&p->units);
+	hd_units_free(&p->files);
+	free(p->work.v); /* the work units borrow the files' names */
+	free(p->colnames);
+	free(p->jsonpaths);
 	memset(p, 0, sizeof *p);
 }

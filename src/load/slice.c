@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "codec/codec.h"
 
@@ -56,6 +57,8 @@ open_unit(hd_slice *sl, const hd_unit *u, uint64_t *count, hd_reader **rd, hd_st
 		return r;
 	if ((r = hd_codec_wrap(p->spec->compression, raw, &plain, err)) != HD_OK)
 		return r; /* raw closed by the codec */
+	if ((r = hd_codec_transcode(p->spec->encoding, plain, &plain, err)) != HD_OK)
+		return r; /* closed by the transcoder */
 	cs = calloc(1, sizeof *cs);
 	if (!cs) {
 		hd_stream_close(plain);
@@ -65,7 +68,13 @@ open_unit(hd_slice *sl, const hd_unit *u, uint64_t *count, hd_reader **rd, hd_st
 	cs->base.name = plain->name;
 	cs->in = plain;
 	cs->count = count;
-	r = p->format->open(&p->fmt, &cs->base, rd, err);
+	/* A byte range inside a file skips no header and numbers its lines from where it starts. */
+	sl->fmt = p->fmt;
+	if (u->offset > 0) {
+		sl->fmt.mid_file = true;
+		sl->fmt.first_line = u->first_line;
+	}
+	r = p->format->open(&sl->fmt, &cs->base, rd, err);
 	if (r) {
 		hd_stream_close(&cs->base);
 		return r;
@@ -85,11 +94,8 @@ reject(hd_slice *sl, const hd_unit *u, hd_file_result *fr, const hd_record *rec,
 
 	fr->errors++;
 	hd_errbatch_add(sl->eb, u->name, rec, code, reason, col, field);
-	if (sl->eb->n == HD_ERRBATCH) {
-		r = hd_errbatch_flush(sl->eb, sl->sops, sl->errsink, sl->info, p->table, sl->id, err);
-		if (r)
-			return r;
-	}
+	if (sl->eb->n == HD_ERRBATCH && (r = hd_slice_flush_errors(sl, err)) != HD_OK)
+		return r;
 	total = atomic_fetch_add(&sl->shared->errors, 1) + 1;
 	if (total > p->maxerror) {
 		atomic_store(&sl->shared->stop, 1);
@@ -98,12 +104,67 @@ reject(hd_slice *sl, const hd_unit *u, hd_file_result *fr, const hd_record *rec,
 	return HD_OK;
 }
 
+/* A JSON string bound for a json/jsonb column loads as a JSON string: quote and escape it again (into sl->jbuf, which
+ * is reset per record and only grows). */
+static hd_code
+requote_json(hd_slice *sl, const hd_field *f, hd_field *out, hd_err *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	hd_buf *b = &sl->jbuf;
+	size_t start = b->len;
+	hd_code r;
+
+	if ((r = hd_buf_reserve(b, (size_t)f->n * 6 + 2)) != HD_OK)
+		return hd_err_set(err, r, "JSON string too long");
+	b->data[b->len++] = '"';
+	for (uint32_t i = 0; i < f->n; i++) {
+		unsigned char c = (unsigned char)f->p[i];
+		if (c == '"' || c == '\\') {
+			b->data[b->len++] = '\\';
+			b->data[b->len++] = (char)c;
+		} else if (c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f') {
+			b->data[b->len++] = '\\';
+			b->data[b->len++] = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r' : c == '\b' ? 'b' : 'f';
+		} else if (c < 0x20) {
+			memcpy(b->data + b->len, "\\u00", 4);
+			b->data[b->len + 4] = hex[c >> 4];
+			b->data[b->len + 5] = hex[c & 15];
+			b->len += 6;
+		} else {
+			b->data[b->len++] = (char)c;
+		}
+	}
+	b->data[b->len++] = '"';
+	*out = *f;
+	out->p = b->data + start;
+	out->n = (uint32_t)(b->len - start);
+	return HD_OK;
+}
+
+/* Single-writer mode: serialise the row into the slice's buffer; a full buffer goes to the writer. */
+static hd_code
+queue_row(hd_slice *sl, hd_err *err)
+{
+	hd_code r;
+
+	if (!sl->cur && !(sl->cur = hd_rowq_take_free(sl->q)))
+		return HD_ERR_CANCELED; /* the writer stopped */
+	if ((r = hd_rowq_encode(&sl->cur->data, sl->vals, sl->plan->ncols)) != HD_OK)
+		return hd_err_set(err, r, "row buffer: %s", hd_strerror(r));
+	sl->cur->nrows++;
+	if (sl->cur->data.len >= HD_SINK_BUF) {
+		hd_rowq_push(sl->q, sl->cur);
+		sl->cur = NULL;
+	}
+	return HD_OK;
+}
+
 static hd_code
 run_unit(hd_slice *sl, int ui, hd_err *err)
 {
 	const hd_plan *p = sl->plan;
-	const hd_unit *u = &p->units.v[ui];
-	hd_file_result *fr = &sl->files[ui];
+	const hd_unit *u = &p->work.v[ui];
+	hd_file_result *fr = &sl->shared->results[ui];
 	const int ncols = p->ncols;
 	hd_reader *rd = NULL;
 	hd_stream *in = NULL;
@@ -162,11 +223,42 @@ run_unit(hd_slice *sl, int ui, hd_err *err)
 		}
 
 		hd_buf_reset(&sl->scratch);
+		if (p->json) {
+			/* Re-quote JSON strings for json/jsonb columns first, into room reserved once for the record: jbuf
+			 * must not move once a field points into it. */
+			size_t need = 0;
+			r = HD_OK;
+			hd_buf_reset(&sl->jbuf);
+			for (i = 0; i < nf && i < ncols; i++)
+				if (rec.fields[i].jstring)
+					need += (size_t)rec.fields[i].n * 6 + 2;
+			if (need && (r = hd_buf_reserve(&sl->jbuf, need)) != HD_OK) {
+				hd_err_set(err, r, "%s line %llu: JSON strings too long", u->name, (unsigned long long)rec.line);
+				break;
+			}
+			for (i = 0; i < nf && i < ncols; i++) {
+				hd_type t = p->table->cols[p->colidx[i]].type;
+				if (rec.fields[i].jstring && !rec.fields[i].null && (t == HD_T_JSON || t == HD_T_JSONB) &&
+				    (r = requote_json(sl, &rec.fields[i], &rec.fields[i], err)) != HD_OK)
+					break;
+			}
+			if (r)
+				break;
+		}
 		bool bad = false, replaced = false;
 		for (i = 0; i < ncols; i++) {
 			const hd_column *c = &p->table->cols[p->colidx[i]];
 			int cr;
-			if (i < nf)
+			if (i < nf && rec.fields[i].null) {
+				/* A JSON null, or a key or path that matched nothing. */
+				sl->vals[i].kind = HD_V_NULL;
+				cr = HD_CONV_OK;
+				if (c->not_null) {
+					cf.code = 1213;
+					snprintf(cf.reason, sizeof cf.reason, "Missing data for not-null field");
+					cr = HD_CONV_FAIL;
+				}
+			} else if (i < nf)
 				cr = hd_conv_field(c, &p->conv, rec.fields[i].p, rec.fields[i].n, rec.fields[i].quoted,
 				                   &sl->vals[i], &sl->scratch, &cf);
 			else
@@ -184,15 +276,23 @@ run_unit(hd_slice *sl, int ui, hd_err *err)
 				break;
 			continue;
 		}
-		if (sl->sink && (r = sl->sops->load_row(sl->sink, sl->vals, err)) != HD_OK)
+		if (sl->sink) {
+			if ((r = sl->sops->load_row(sl->sink, sl->vals, err)) != HD_OK)
+				break;
+		} else if (sl->q && (r = queue_row(sl, err)) != HD_OK) {
 			break;
+		}
 		fr->rows++;
+		if ((fr->rows & 1023) == 0)
+			atomic_fetch_add_explicit(&sl->shared->rows, 1024, memory_order_relaxed);
 		sl->rows++;
 		if (replaced)
 			sl->replaced++;
 	}
 
 	sl->bytes += fr->bytes;
+	atomic_fetch_add_explicit(&sl->shared->rows, fr->rows & 1023, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sl->shared->bytes, (long long)fr->bytes, memory_order_relaxed);
 	p->format->close(rd);
 	hd_stream_close(in);
 	return r;
@@ -206,14 +306,26 @@ hd_slice_run(hd_slice *sl, hd_err *err)
 
 	for (;;) {
 		int ui = atomic_fetch_add(&sl->shared->next_unit, 1);
-		if (ui >= p->units.n)
+		if (ui >= p->work.n)
 			break;
-		if (atomic_load(&sl->shared->stop))
-			return HD_ERR_CANCELED;
+		if (atomic_load(&sl->shared->stop)) {
+			r = HD_ERR_CANCELED;
+			break;
+		}
 		if ((r = run_unit(sl, ui, err)) != HD_OK) {
 			atomic_store(&sl->shared->stop, 1);
 			break;
 		}
+	}
+	if (sl->q) {
+		if (sl->cur) {
+			if (r == HD_OK && sl->cur->nrows > 0)
+				hd_rowq_push(sl->q, sl->cur);
+			else
+				hd_rowq_release(sl->q, sl->cur);
+			sl->cur = NULL;
+		}
+		hd_rowq_producer_done(sl->q);
 	}
 	return r;
 }

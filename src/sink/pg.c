@@ -63,6 +63,7 @@ typedef struct pg_sink {
 	hd_buf out;       /* COPY data not yet sent */
 	hd_type *types;   /* per loaded column */
 	int ntypes;
+	int64_t locked;   /* the query id whose load lock this session holds, 0 = none */
 } pg_sink;
 
 /* All of hdcopy's objects in the target database. Run inside one transaction holding SYS_LOCK. */
@@ -78,6 +79,9 @@ static const char system_ddl[] =
 	"  userid oid, query bigint, slice integer, tbl oid, name varchar(256), filename varchar(1024),\n"
 	"  byte_offset bigint, lines_scanned bigint, errors bigint, curtime timestamp, status integer,\n"
 	"  file_format varchar(16), is_partial integer, start_offset bigint);\n"
+	"CREATE TABLE IF NOT EXISTS hdcopy.load_decisions (\n"
+	"  query bigint PRIMARY KEY, nslices integer NOT NULL, decided timestamptz NOT NULL DEFAULT now());\n"
+	"GRANT SELECT, INSERT, DELETE ON hdcopy.load_decisions TO PUBLIC;\n"
 	"GRANT USAGE ON SCHEMA hdcopy TO PUBLIC;\n"
 	"GRANT USAGE ON SEQUENCE hdcopy.load_query_seq TO PUBLIC;\n"
 	"GRANT SELECT, INSERT ON hdcopy.stl_load_errors, hdcopy.stl_load_commits TO PUBLIC;\n"
@@ -98,6 +102,8 @@ static const char system_ddl[] =
 
 /* pg_advisory_xact_lock key pair: 'hdco', 1. */
 #define SYS_LOCK "1751409519, 1"
+/* Session advisory lock (LOAD_LOCK, query mod 2^31) held by a live load from its start until it is settled. */
+#define LOAD_LOCK "1751409520"
 
 static const char errors_insert[] =
 	"INSERT INTO hdcopy.stl_load_errors (userid, slice, tbl, starttime, session, query, filename, line_number,"
@@ -259,6 +265,20 @@ pg_connect(const char *target, hd_sink **out, hd_err *err)
 }
 
 static void pg_abort(hd_sink *base);
+
+/* Release the load lock (the load is settled, or it never prepared anything). */
+static void
+unlock_load(pg_sink *s)
+{
+	if (s->locked && PQstatus(s->conn) == CONNECTION_OK) {
+		char q[24];
+		const char *param[1] = { q };
+		snprintf(q, sizeof q, "%lld", (long long)(s->locked % 2147483647));
+		PQclear(PQexecParams(s->conn, "SELECT pg_catalog.pg_advisory_unlock(" LOAD_LOCK ", $1::integer)", 1, NULL,
+		                     param, NULL, NULL, 0));
+	}
+	s->locked = 0;
+}
 
 static void
 pg_close(hd_sink *base)
@@ -497,7 +517,8 @@ ensure_system(pg_sink *s, PGconn *c, hd_err *err)
 		return HD_OK;
 	if ((r = run(c, "SELECT pg_catalog.to_regclass('hdcopy.stl_load_errors') IS NOT NULL"
 	                " AND pg_catalog.to_regclass('hdcopy.stl_load_commits') IS NOT NULL"
-	                " AND pg_catalog.to_regclass('hdcopy.load_query_seq') IS NOT NULL",
+	                " AND pg_catalog.to_regclass('hdcopy.load_query_seq') IS NOT NULL"
+	                " AND pg_catalog.to_regclass('hdcopy.load_decisions') IS NOT NULL",
 	             PGRES_TUPLES_OK, &res, "could not check hdcopy's system tables", err)) != HD_OK)
 		return r;
 	s->sys_ready = PQgetvalue(res, 0, 0)[0] == 't';
@@ -647,23 +668,34 @@ pg_load_begin(hd_sink *base, const hd_table *t, const int *cols, int ncols, hd_l
 
 	if ((r = ensure_system(s, s->conn, err)) != HD_OK)
 		return r;
+
+	/* A fresh load gets its query id, and a session lock that says "this load is alive" to recover(); the other
+	 * slices of the same load come with the id set. Outside the transaction: the lock must outlive PREPARE. */
+	if (info->query == 0) {
+		char q[24];
+		const char *param[1] = { q };
+		if ((r = run(s->conn,
+		             "SELECT pg_catalog.nextval('hdcopy.load_query_seq'), pg_catalog.pg_backend_pid(),"
+		             " (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user),"
+		             " pg_catalog.to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
+		             PGRES_TUPLES_OK, &res, "could not start the load", err)) != HD_OK)
+			return r;
+		memset(info, 0, sizeof *info);
+		info->query = num(PQgetvalue(res, 0, 0));
+		info->session = num(PQgetvalue(res, 0, 1));
+		info->userid = num(PQgetvalue(res, 0, 2));
+		snprintf(info->starttime, sizeof info->starttime, "%s", PQgetvalue(res, 0, 3));
+		PQclear(res);
+		res = NULL;
+		snprintf(q, sizeof q, "%lld", (long long)(info->query % 2147483647));
+		if ((r = runp(s->conn, "SELECT pg_catalog.pg_advisory_lock(" LOAD_LOCK ", $1::integer)", 1, param, NULL,
+		              "could not lock the load", err)) != HD_OK)
+			return r;
+		s->locked = info->query;
+	}
 	if ((r = run(s->conn, "BEGIN", PGRES_COMMAND_OK, NULL, "could not start the load transaction", err)) != HD_OK)
 		return r;
 	s->state = ST_TXN;
-
-	if ((r = run(s->conn,
-	             "SELECT pg_catalog.nextval('hdcopy.load_query_seq'), pg_catalog.pg_backend_pid(),"
-	             " (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user),"
-	             " pg_catalog.to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
-	             PGRES_TUPLES_OK, &res, "could not start the load", err)) != HD_OK)
-		goto fail;
-	memset(info, 0, sizeof *info);
-	info->query = num(PQgetvalue(res, 0, 0));
-	info->session = num(PQgetvalue(res, 0, 1));
-	info->userid = num(PQgetvalue(res, 0, 2));
-	snprintf(info->starttime, sizeof info->starttime, "%s", PQgetvalue(res, 0, 3));
-	PQclear(res);
-	res = NULL;
 
 	hd_buf_init(&sql, HD_MAX_STATEMENT);
 	r = hd_buf_append_str(&sql, "COPY ");
@@ -768,21 +800,221 @@ typedef struct commit_text {
 	char fname[FILENAME_MAX_B + 1], fmt[FORMAT_MAX_B + 1], num[7][24];
 } commit_text;
 
+/* Insert the stl_load_commits rows inside the load transaction. */
+static hd_code
+write_commit_rows(pg_sink *s, const hd_load_info *info, const hd_table *t, const hd_load_commit *files, int nfiles,
+                  hd_err *err);
+
 static hd_code
 pg_load_commit(hd_sink *base, const hd_load_info *info, const hd_table *t, const hd_load_commit *files, int nfiles,
                hd_err *err)
 {
 	pg_sink *s = (pg_sink *)base;
+	hd_code r;
+
+	if (s->state != ST_TXN) {
+		pg_abort(base);
+		return hd_err_set(err, HD_ERR_INTERNAL, "load_commit without a finished load");
+	}
+	if ((r = write_commit_rows(s, info, t, files, nfiles, err)) == HD_OK)
+		r = commit(s->conn, err);
+	if (r) {
+		pg_abort(base);
+		return r;
+	}
+	s->state = ST_IDLE;
+	unlock_load(s);
+	return HD_OK;
+}
+
+static hd_code
+pg_load_prepare(hd_sink *base, const hd_load_info *info, const hd_table *t, const hd_load_commit *files, int nfiles,
+                const char *gid, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	PGresult *res;
+	hd_buf sql;
+	char *lit;
+	hd_code r;
+
+	if (s->state != ST_TXN) {
+		pg_abort(base);
+		return hd_err_set(err, HD_ERR_INTERNAL, "load_prepare without a finished load");
+	}
+	if ((r = write_commit_rows(s, info, t, files, nfiles, err)) != HD_OK) {
+		pg_abort(base);
+		return r;
+	}
+	/* PREPARE TRANSACTION takes a literal, not a parameter. */
+	lit = PQescapeLiteral(s->conn, gid, strlen(gid));
+	hd_buf_init(&sql, 0);
+	if (!lit || hd_buf_append_str(&sql, "PREPARE TRANSACTION ") || hd_buf_append_str(&sql, lit) || hd_buf_cstr(&sql)) {
+		PQfreemem(lit);
+		hd_buf_free(&sql);
+		pg_abort(base);
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	}
+	PQfreemem(lit);
+	res = PQexec(s->conn, sql.data);
+	hd_buf_free(&sql);
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+		r = res_error(s->conn, res, "could not prepare the load", err);
+	else if (strcmp(PQcmdStatus(res), "PREPARE TRANSACTION") != 0)
+		r = hd_err_set(err, HD_ERR_TARGET, "could not prepare the load: the transaction was rolled back");
+	PQclear(res);
+	if (r) {
+		pg_abort(base);
+		return r;
+	}
+	s->state = ST_IDLE; /* the transaction now belongs to the server, not to this session */
+	return HD_OK;
+}
+
+static bool
+pg_can_prepare(hd_sink *base)
+{
+	pg_sink *s = (pg_sink *)base;
+	PGresult *res = PQexec(s->conn, "SELECT pg_catalog.current_setting('max_prepared_transactions')::integer");
+	bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && num(PQgetvalue(res, 0, 0)) > 0;
+	PQclear(res);
+	return ok;
+}
+
+static hd_code
+pg_decide(hd_sink *base, int64_t query, int nslices, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	char q[24], n[16];
+	const char *param[2] = { q, n };
+
+	snprintf(q, sizeof q, "%lld", (long long)query);
+	snprintf(n, sizeof n, "%d", nslices);
+	return runp(s->conn, "INSERT INTO hdcopy.load_decisions (query, nslices) VALUES ($1, $2)", 2, param, NULL,
+	            "could not record the commit decision", err);
+}
+
+static hd_code
+finish_gid(PGconn *c, const char *gid, bool commit_it, hd_err *err)
+{
+	char *lit = PQescapeLiteral(c, gid, strlen(gid));
+	hd_buf sql;
+	hd_code r;
+
+	hd_buf_init(&sql, 0);
+	if (!lit || hd_buf_append_str(&sql, commit_it ? "COMMIT PREPARED " : "ROLLBACK PREPARED ") ||
+	    hd_buf_append_str(&sql, lit) || hd_buf_cstr(&sql)) {
+		PQfreemem(lit);
+		hd_buf_free(&sql);
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	}
+	PQfreemem(lit);
+	r = run(c, sql.data, PGRES_COMMAND_OK, NULL,
+	        commit_it ? "could not commit a prepared slice" : "could not roll back a prepared slice", err);
+	hd_buf_free(&sql);
+	return r;
+}
+
+static hd_code
+pg_finish_prepared(hd_sink *base, const char *gid, bool commit_it, hd_err *err)
+{
+	return finish_gid(((pg_sink *)base)->conn, gid, commit_it, err);
+}
+
+static hd_code
+pg_forget(hd_sink *base, int64_t query, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	char q[24];
+	const char *param[1] = { q };
+	hd_code r;
+
+	snprintf(q, sizeof q, "%lld", (long long)query);
+	r = runp(s->conn, "DELETE FROM hdcopy.load_decisions WHERE query = $1", 1, param, NULL,
+	         "could not clear the commit decision", err);
+	unlock_load(s);
+	return r;
+}
+
+/*
+ * Settle what crashed loads left: for every query with prepared transactions "hdcopy:<query>:<slice>" in this
+ * database whose load lock is free (its owner is gone), commit them all if the decision row exists, else roll them
+ * all back; then drop the decision.
+ */
+static hd_code
+pg_recover(hd_sink *base, int *committed, int *rolled_back, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	PGresult *res = NULL;
+	hd_code r;
+	int n;
+
+	*committed = *rolled_back = 0;
+	if (s->state != ST_IDLE)
+		return hd_err_set(err, HD_ERR_INTERNAL, "recover during a load");
+	if ((r = run(s->conn,
+	             "SELECT gid, pg_catalog.split_part(gid, ':', 2)::bigint AS query"
+	             " FROM pg_catalog.pg_prepared_xacts"
+	             " WHERE database = pg_catalog.current_database() AND gid ~ '^hdcopy:[0-9]+:[0-9]+$'"
+	             " ORDER BY 2, 1",
+	             PGRES_TUPLES_OK, &res, "could not list prepared transactions", err)) != HD_OK)
+		return r;
+	n = PQntuples(res);
+	for (int i = 0; i < n && r == HD_OK;) {
+		int64_t query = num(PQgetvalue(res, i, 1));
+		char q[24], qm[24];
+		const char *param[1] = { q }, *pm[1] = { qm };
+		PGresult *x = NULL;
+		bool free_lock, decided;
+		int j;
+
+		for (j = i; j < n && num(PQgetvalue(res, j, 1)) == query; j++)
+			;
+		snprintf(q, sizeof q, "%lld", (long long)query);
+		snprintf(qm, sizeof qm, "%lld", (long long)(query % 2147483647));
+		if ((r = runp(s->conn, "SELECT pg_catalog.pg_try_advisory_lock(" LOAD_LOCK ", $1::integer)", 1, pm, &x,
+		              "could not check a load's lock", err)) != HD_OK)
+			break;
+		free_lock = PQgetvalue(x, 0, 0)[0] == 't';
+		PQclear(x);
+		if (!free_lock) { /* its owner is alive and will settle it */
+			i = j;
+			continue;
+		}
+		if ((r = ensure_system(s, s->conn, err)) != HD_OK ||
+		    (r = runp(s->conn, "SELECT 1 FROM hdcopy.load_decisions WHERE query = $1", 1, param, &x,
+		              "could not read a commit decision", err)) != HD_OK) {
+			PQclear(PQexecParams(s->conn, "SELECT pg_catalog.pg_advisory_unlock(" LOAD_LOCK ", $1::integer)", 1,
+			                     NULL, pm, NULL, NULL, 0));
+			break;
+		}
+		decided = PQntuples(x) > 0;
+		PQclear(x);
+		for (int k = i; k < j && r == HD_OK; k++) {
+			r = finish_gid(s->conn, PQgetvalue(res, k, 0), decided, err);
+			if (r == HD_OK)
+				(*(decided ? committed : rolled_back))++;
+		}
+		if (r == HD_OK && decided)
+			r = runp(s->conn, "DELETE FROM hdcopy.load_decisions WHERE query = $1", 1, param, NULL,
+			         "could not clear a commit decision", err);
+		PQclear(PQexecParams(s->conn, "SELECT pg_catalog.pg_advisory_unlock(" LOAD_LOCK ", $1::integer)", 1, NULL,
+		                     pm, NULL, NULL, 0));
+		i = j;
+	}
+	PQclear(res);
+	return r;
+}
+
+static hd_code
+write_commit_rows(pg_sink *s, const hd_load_info *info, const hd_table *t, const hd_load_commit *files, int nfiles,
+                  hd_err *err)
+{
 	static const char *const what = "could not record the load";
 	char name[NAME_MAX_B + 1], curtime[40];
 	commit_text *txt = NULL;
 	batch *b = NULL;
 	hd_code r = HD_OK;
 
-	if (s->state != ST_TXN) {
-		pg_abort(base);
-		return hd_err_set(err, HD_ERR_INTERNAL, "load_commit without a finished load");
-	}
 	if (nfiles > 0) {
 		PGresult *now = NULL;
 		if (!(b = malloc(sizeof *b)) || !(txt = calloc(BATCH_ROWS, sizeof *txt))) {
@@ -827,16 +1059,10 @@ pg_load_commit(hd_sink *base, const hd_load_info *info, const hd_table *t, const
 		}
 		if (!r)
 			r = batch_send(s->conn, b, what, err);
-		if (r)
-			goto out;
 	}
-	r = commit(s->conn, err);
-	s->state = ST_IDLE;
 out:
 	free(b);
 	free(txt);
-	if (r && s->state != ST_IDLE)
-		pg_abort(base);
 	return r;
 }
 
@@ -851,6 +1077,7 @@ pg_abort(hd_sink *base)
 		PQclear(PQexec(s->conn, "ROLLBACK"));
 	hd_buf_reset(&s->out);
 	s->state = ST_IDLE;
+	unlock_load(s);
 }
 
 /* ---- stl_load_errors ------------------------------------------------------------------------------------------- */
@@ -979,4 +1206,10 @@ const hd_sink_ops hd_sink_pg = {
 	.flush_errors = pg_flush_errors,
 	.analyze = pg_analyze,
 	.max_writers = 0,
+	.can_prepare = pg_can_prepare,
+	.load_prepare = pg_load_prepare,
+	.decide = pg_decide,
+	.finish_prepared = pg_finish_prepared,
+	.forget = pg_forget,
+	.recover = pg_recover,
 };

@@ -8,6 +8,7 @@
 #include "sink/sink.h"
 #include "sink/pg_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,4 +125,10 @@ hd_sink_date_ymd(int32_t days, int *y, int *m, int *d)
 	*y = (int)yy;
 	*m = (int)mm;
 	*d = (int)dd;
+}
+
+void
+hd_sink_gid(char *buf, size_t n, int64_t query, int slice)
+{
+	snprintf(buf, n, "hdcopy:%lld:%d", (long long)query, slice);
 }

@@ -113,7 +113,29 @@ typedef struct hd_sink_ops {
 	/* Added: how many connections may load at once (0 = no limit). SQLite has one writer: a second connection's
 	 * load_begin waits for the first to finish, so loading it from several slices only serialises them. */
 	int max_writers;
+
+	/*
+	 * Two-phase commit across several connections (NULL where the target has none, e.g. SQLite). See
+	 * docs/internals/commit.md for the protocol:
+	 *   every slice: load_end, then load_prepare (slice 0 also writes the stl_load_commits rows) → PREPARE gid
+	 *   coordinator: decide(query)        — the durable commit decision, in a transaction of its own
+	 *                finish_prepared(gid, commit) for every slice
+	 *                forget(query)        — drop the decision, release the load's lock
+	 * load_begin with info->query == 0 allocates the query id and takes a session lock on it that marks the load
+	 * as alive; recover() settles the prepared transactions of loads whose owner is gone: committed when their
+	 * decision exists, rolled back otherwise.
+	 */
+	bool (*can_prepare)(hd_sink *s);
+	hd_code (*load_prepare)(hd_sink *s, const hd_load_info *info, const hd_table *t, const hd_load_commit *files,
+	                        int nfiles, const char *gid, hd_err *err);
+	hd_code (*decide)(hd_sink *s, int64_t query, int nslices, hd_err *err);
+	hd_code (*finish_prepared)(hd_sink *s, const char *gid, bool commit, hd_err *err);
+	hd_code (*forget)(hd_sink *s, int64_t query, hd_err *err);
+	hd_code (*recover)(hd_sink *s, int *committed, int *rolled_back, hd_err *err);
 } hd_sink_ops;
+
+/* The global id of slice's prepared transaction in load query: "hdcopy:<query>:<slice>". */
+void hd_sink_gid(char *buf, size_t n, int64_t query, int slice);
 
 struct hd_sink {
 	const hd_sink_ops *ops;

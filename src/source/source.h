@@ -19,6 +19,8 @@ typedef struct hd_unit {
 	uint64_t size;     /* bytes, 0 when unknown */
 	uint64_t offset;   /* first byte to read (byte-range splits; 0 = start) */
 	uint64_t length;   /* bytes to read; 0 = to the end */
+	uint64_t first_line; /* line number of the unit's first byte (byte-range splits; 0 = 1) */
+	int file;          /* index of the file this unit reads (several units of one file share it) */
 } hd_unit;
 
 typedef struct hd_units {

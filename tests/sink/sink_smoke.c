@@ -200,7 +200,7 @@ main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 	hd_table *t = NULL;
-	hd_load_info info;
+	hd_load_info info = { 0 }; /* query 0: load_begin allocates the id */
 	int cols[64], n;
 
 	if (argc < 4) {

@@ -544,8 +544,8 @@ test_registry(void **state)
 	(void)state;
 	memset(&spec, 0, sizeof spec);
 	assert_ptr_equal(hd_format_for(HD_FMT_DELIMITED), &hd_format_delimited);
-	assert_null(hd_format_for(HD_FMT_CSV));
-	assert_null(hd_format_for(HD_FMT_JSON));
+	assert_ptr_equal(hd_format_for(HD_FMT_CSV), &hd_format_csv);
+	assert_non_null(hd_format_delimited.boundaries);
 	assert_null(hd_format_for(HD_FMT_PARQUET));
 
 	spec.format = HD_FMT_DELIMITED;
@@ -559,7 +559,9 @@ test_registry(void **state)
 	spec.format = HD_FMT_CSV;
 	hd_format_opts_from_spec(&spec, 4, &o);
 	assert_int_equal(o.delimiter, ',');
-	assert_int_equal(o.null_as_len, 0);
+	/* copy-parameters-data-conversion, NULL AS: "The default null_string is '\N'" — CSV included */
+	assert_int_equal(o.null_as_len, 2);
+	assert_memory_equal(o.null_as, "\\N", 2);
 
 	spec.delimiter = '\t';
 	spec.delimiter_set = true;

@@ -342,7 +342,7 @@ static void
 test_open(void **state)
 {
 	char path[256];
-	hd_unit unit = { path, 0, 0, 0 };
+	hd_unit unit = { .name = path };
 	hd_stream *s = NULL;
 	hd_err err;
 	char *got;
@@ -392,7 +392,7 @@ static void
 test_unreadable(void **state)
 {
 	char path[256];
-	hd_unit unit = { path, 0, 0, 0 };
+	hd_unit unit = { .name = path };
 	hd_stream *s = NULL;
 	hd_err err;
 	(void)state;
