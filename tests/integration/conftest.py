@@ -57,6 +57,9 @@ def pg_server():
 
 class Database:
     """A fresh database on the test server, with helpers."""
+    kind = "pg"
+    errors_table = "hdcopy.stl_load_errors"
+    commits_table = "hdcopy.stl_load_commits"
 
     def __init__(self, server: Server, name: str):
         self.server = server
@@ -80,7 +83,38 @@ class Database:
         return int(self.sql(f"SELECT count(*) FROM {table}")[0][0])
 
     def load_errors(self, cols="line_number, trim(colname), err_code, trim(err_reason)"):
-        return self.sql(f"SELECT {cols} FROM hdcopy.stl_load_errors ORDER BY query, line_number")
+        return self.sql(f"SELECT {cols} FROM {self.errors_table} ORDER BY query, line_number")
+
+
+class SqliteDatabase(Database):
+    """The embedded target: an SQLite file, read back with Python's sqlite3 module. Values come back as the
+    strings psql would print for the same stored values where the two agree (integers, text, dates)."""
+    kind = "sqlite"
+    errors_table = "stl_load_errors"
+    commits_table = "stl_load_commits"
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.name = self.path
+        self.conninfo = "sqlite:" + self.path
+
+    def sql(self, sql: str):
+        import sqlite3
+        sql = sql.replace("chr(10)", "char(10)")
+        con = sqlite3.connect(self.path)
+        try:
+            cur = con.cursor()
+            rows = []
+            for stmt in [x for x in sql.split(";") if x.strip()]:
+                cur.execute(stmt)
+                rows = cur.fetchall() if cur.description else rows
+            con.commit()
+        finally:
+            con.close()
+        return [[None if v is None else str(v) for v in row] for row in rows]
+
+    def sql_fails(self, sql: str) -> str:
+        raise NotImplementedError
 
 
 def parse_rows(text: str):
@@ -97,6 +131,16 @@ def db(pg_server):
     database = Database(pg_server, name)
     yield database
     pg_server.psql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", check=False)
+
+
+@pytest.fixture(params=["pg", "sqlite"])
+def tdb(request, tmp_path_factory):
+    """The same test against both targets: a fresh PostgreSQL database, or a fresh SQLite file."""
+    if request.param == "pg":
+        return request.getfixturevalue("db")
+    if request.node.get_closest_marker("pg_only"):
+        pytest.skip("PostgreSQL only: " + request.node.get_closest_marker("pg_only").args[0])
+    return SqliteDatabase(tmp_path_factory.mktemp("sqlite") / "t.db")
 
 
 def run_hdcopy(*args, db=None, input=None, env=None, timeout=300):

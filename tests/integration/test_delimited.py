@@ -1,8 +1,14 @@
-"""Delimited text against a real PostgreSQL: every option of the foundation issue, each with a case that would
-fail without it. Values are checked, not only counts."""
+"""Delimited text: every option of the foundation issue, each with a case that would fail without it, against a real
+PostgreSQL and against the embedded SQLite target. Values are checked, not only counts."""
 import pytest
 
 from conftest import run_hdcopy, write
+
+
+@pytest.fixture
+def db(tdb):
+    """Every test here runs against PostgreSQL and against the embedded SQLite target."""
+    return tdb
 
 
 def load(db, tmp_path, ddl, data, options="", table="t", expect=0, name="data.txt"):
@@ -61,7 +67,7 @@ def test_without_escape_backslash_is_data(db, tmp_path):
 
 def test_default_null_string_is_backslash_N(db, tmp_path):
     load(db, tmp_path, "CREATE TABLE t (a int, b text)", "1|\\N\n\\N|x\n")
-    assert db.rows("t", "b") == [[None, "x"], ["1", None]]
+    assert db.rows("t", "coalesce(b, '~')") == [[None, "x"], ["1", None]]
 
 
 def test_null_as(db, tmp_path):
@@ -77,7 +83,8 @@ def test_null_as_nul_character(db, tmp_path):
 def test_empty_field_is_empty_string_for_varchar_and_null_for_int(db, tmp_path):
     # copy-parameters-data-conversion: empty fields load as NULL for non-character types.
     load(db, tmp_path, "CREATE TABLE t (a int, b varchar(5), c int)", "1||\n")
-    assert db.sql("SELECT a, b, b IS NULL, c FROM t") == [["1", "", "f", None]]
+    assert db.sql("SELECT a, b, CASE WHEN b IS NULL THEN 'null' ELSE 'value' END, c FROM t") == \
+        [["1", "", "value", None]]
 
 
 def test_emptyasnull(db, tmp_path):
@@ -122,8 +129,8 @@ def test_blank_line_without_ignoreblanklines_is_an_error(db, tmp_path):
 
 def test_fillrecord(db, tmp_path):
     load(db, tmp_path, "CREATE TABLE t (a int, b varchar(5), c int, d char(3))", "1|x\n2\n", "FILLRECORD")
-    assert db.sql("SELECT a, b, b IS NULL, c, d FROM t ORDER BY a") == [["1", "x", "f", None, None],
-                                                                        ["2", "", "f", None, None]]
+    assert db.sql("SELECT a, b, CASE WHEN b IS NULL THEN 'null' ELSE 'value' END, c, d FROM t ORDER BY a") == \
+        [["1", "x", "value", None, None], ["2", "", "value", None, None]]
 
 
 def test_fillrecord_with_emptyasnull(db, tmp_path):
@@ -212,25 +219,30 @@ def test_default_dateformat_rejects_other_forms(db, tmp_path):
 
 def test_roundec(db, tmp_path):
     load(db, tmp_path, "CREATE TABLE t (a numeric(6,2))", "1.235\n2.999\n", "ROUNDEC")
-    assert db.rows("t") == [["1.24"], ["3.00"]]
+    # SQLite's NUMERIC affinity stores 3.00 as the REAL 3.0: compare numbers, which still tell rounding from
+    # truncation.
+    assert [float(v) for (v,) in db.rows("t")] == [1.24, 3.00]
 
 
 def test_numeric_truncates_without_roundec(db, tmp_path):
     load(db, tmp_path, "CREATE TABLE t (a numeric(6,2))", "1.235\n2.999\n")
-    assert db.rows("t") == [["1.23"], ["2.99"]]
+    assert [float(v) for (v,) in db.rows("t")] == [1.23, 2.99]
 
 
+@pytest.mark.pg_only("GENERATED ALWAYS AS IDENTITY")
 def test_explicit_ids(db, tmp_path):
     load(db, tmp_path, "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY, v text)", "10|a\n20|b\n",
          "EXPLICIT_IDS")
     assert db.rows("t") == [["10", "a"], ["20", "b"]]
 
 
+@pytest.mark.pg_only("GENERATED ALWAYS AS IDENTITY")
 def test_identity_generated_without_explicit_ids(db, tmp_path):
     load(db, tmp_path, "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY, v text)", "a\nb\n")
     assert db.rows("t") == [["1", "a"], ["2", "b"]]
 
 
+@pytest.mark.pg_only("GENERATED ALWAYS AS IDENTITY")
 def test_identity_in_column_list_needs_explicit_ids(db, tmp_path):
     r = load(db, tmp_path, "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY, v text)", "10|a\n",
              options="", table="t (id, v)", expect=2)
@@ -243,6 +255,7 @@ def test_column_list_and_defaults(db, tmp_path):
     assert db.rows("t") == [["1", "dflt", "7", "x"]]
 
 
+@pytest.mark.pg_only("schemas")
 def test_quoted_identifiers_and_schema(db, tmp_path):
     db.sql('CREATE SCHEMA "Sales"; CREATE TABLE "Sales"."Big Table" ("Id" int, "the name" text)')
     f = write(tmp_path / "x.txt", "1|a\n")
@@ -264,11 +277,11 @@ def test_files_by_glob_in_name_order_and_prefix(db, tmp_path):
     import json
     names = [f["name"].rsplit("/", 1)[1] for f in json.loads(r.stdout)["statements"][0]["copy"]["files"]]
     assert names == ["part-1", "part-10", "part-2"]
-    db.sql("TRUNCATE t")
+    db.sql("DELETE FROM t")
     r = run_hdcopy(f"COPY t FROM '{tmp_path}/out/part-1'", db=db)  # prefix: part-1 and part-10
     assert r.returncode == 0
     assert db.rows("t", "f") == [["6", "part-1"], ["7", "part-10"]]
-    db.sql("TRUNCATE t")
+    db.sql("DELETE FROM t")
     r = run_hdcopy(f"COPY t FROM 'file://{tmp_path}/out/'", db=db)  # a directory: every file
     assert r.returncode == 0
     assert db.count("t") == 4
