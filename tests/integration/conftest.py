@@ -37,11 +37,11 @@ class Server:
             capture_output=True, text=True, check=check)
 
 
-@pytest.fixture(scope="session")
-def pg_server():
+def start_server(**env):
     directory = tempfile.mkdtemp(prefix="hdcopy-pg-", dir="/tmp")
     os.chmod(directory, 0o755)
-    out = subprocess.run([str(SCRIPTS / "pg-start.sh"), directory], capture_output=True, text=True)
+    out = subprocess.run([str(SCRIPTS / "pg-start.sh"), directory], capture_output=True, text=True,
+                         env={**os.environ, **env})
     if out.returncode != 0:
         raise RuntimeError(f"could not start PostgreSQL:\n{out.stdout}\n{out.stderr}")
     info = {}
@@ -49,10 +49,27 @@ def pg_server():
         if "=" in line:
             k, v = line.split("=", 1)
             info[k.strip()] = v.strip().strip("'\"")
-    server = Server(info, directory)
+    return Server(info, directory)
+
+
+def stop_server(server):
+    subprocess.run([str(SCRIPTS / "pg-stop.sh"), server.dir], capture_output=True)
+    shutil.rmtree(server.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    server = start_server()
     yield server
-    subprocess.run([str(SCRIPTS / "pg-stop.sh"), directory], capture_output=True)
-    shutil.rmtree(directory, ignore_errors=True)
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def pg_server_no2pc():
+    """A second server with max_prepared_transactions = 0: multi-slice loads must fall back to one writer."""
+    server = start_server(PG_MAX_PREPARED="0")
+    yield server
+    stop_server(server)
 
 
 class Database:

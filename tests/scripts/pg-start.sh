@@ -5,7 +5,7 @@
 # second run reuses it), log in DIR/postgres.log. PostgreSQL refuses to run as root, so under root (CI) the server
 # runs as the `postgres` OS user; the invoking user gets a superuser role of its own name so that plain
 # `psql -h DIR -p PORT hdcopy_test` works. fsync stays ON: the tests kill loads to check atomicity.
-# max_prepared_transactions=20 for the two-phase multi-slice commit.
+# max_prepared_transactions=20 for the two-phase multi-slice commit ($PG_MAX_PREPARED overrides it: 0 tests the fallback).
 #
 # Prints, on stdout only, shell-evaluable lines:  HOST=… PORT=… USER=… DBNAME=hdcopy_test CONNINFO=…
 # Usage in a test:  eval "$(tests/scripts/pg-start.sh "$dir")"
@@ -81,7 +81,7 @@ listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$DIR'
 unix_socket_permissions = 0777
-max_prepared_transactions = 20
+max_prepared_transactions = ${PG_MAX_PREPARED:-20}
 max_connections = 200
 fsync = on
 logging_collector = off
