@@ -252,6 +252,11 @@ hd_plan_build(const hd_load_env *env, const hd_copy_spec *spec, hd_plan *p, hd_e
 	p->conv.timefmt = p->timefmt;
 
 	p->fmt.ncolumns = p->ncols;
+	if (spec->format == HD_FMT_FIXEDWIDTH && spec->nfw_cols != p->ncols)
+		return hd_err_set(err, HD_ERR_SYNTAX,
+		                  "FIXEDWIDTH gives %d field widths but the load has %d columns (the column list, or the "
+		                  "table's columns)",
+		                  spec->nfw_cols, p->ncols);
 	if (spec->format == HD_FMT_JSON && (r = plan_json(spec, p, err)) != HD_OK)
 		return r;
 	p->trailing_delimiter = spec->format == HD_FMT_DELIMITED;

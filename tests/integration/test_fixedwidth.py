@@ -142,3 +142,15 @@ def test_split_file_loads_every_record_once(db, tmp_path):
     assert r.returncode == 0, r.stderr
     assert db.count("t") == n - 1
     assert db.load_errors("line_number, err_code") == [[str(900_003), "1207"]]
+
+
+def test_width_count_must_match_the_columns(db, tmp_path):
+    # Caught before any byte is read, instead of rejecting every record (1202/1203).
+    db.sql("CREATE TABLE t (a int, b text, c text)")
+    f = write(tmp_path / "x.txt", "1 ab\n")
+    r = run_hdcopy(f"COPY t FROM '{f}' FIXEDWIDTH 'a:2,b:2'", db=db)
+    assert r.returncode == 2
+    assert "FIXEDWIDTH gives 2 field widths but the load has 3 columns" in r.stderr
+    r = run_hdcopy(f"COPY t (a, b) FROM '{f}' FIXEDWIDTH 'a:2,b:2'", db=db)
+    assert r.returncode == 0, r.stderr
+    assert db.rows("t") == [["1", "ab", None]]
