@@ -35,6 +35,7 @@ DUCK = BENCH / "peers_duck.py"
 PYPI = ["duckdb==1.5.5", "duckdb-extension-tpch==1.5.5", "duckdb-extension-postgres-scanner==1.5.5"]
 TPCGO = "github.com/timescale/timescaledb-parallel-copy/cmd/timescaledb-parallel-copy@latest"
 
+GNU_TIME = os.access("/usr/bin/time", os.X_OK)
 EXPECTED_SF1 = {"lineitem": 6_001_215, "orders": 1_500_000}
 
 DDL = {
@@ -80,8 +81,12 @@ def ensure_debian():
         log("installing build tools and PostgreSQL (scripts/deps.sh) ...")
         subprocess.run([str(ROOT / "scripts/deps.sh")], check=True)
     missing = [p for p in ("zstd", "gzip") if not shutil.which(p)]
+    if not os.access("/usr/bin/time", os.X_OK):
+        missing.append("time")  # GNU time, for the clients' peak RSS (see run_child)
     if missing and is_root():
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=False, capture_output=True)
+    global GNU_TIME
+    GNU_TIME = os.access("/usr/bin/time", os.X_OK)
 
 
 def ensure_venv():
@@ -175,7 +180,9 @@ def gen_data(sf, tables, notes, want_compressed):
         for t in tables:
             src = d / f"{t}.tbl"
             for ext, cmd in (("gz", ["gzip", "-6", "-c"]), ("zst", ["zstd", "-3", "-q", "-T0", "-c"])):
-                dst = d / f"{t}.tbl.{ext}"
+                (d / ext).mkdir(exist_ok=True)
+                os.chmod(d / ext, 0o755)
+                dst = d / ext / f"{t}.tbl.{ext}"
                 if dst.exists() and dst.stat().st_mtime >= src.stat().st_mtime:
                     continue
                 if ext == "gz" and shutil.which("pigz"):
@@ -184,8 +191,8 @@ def gen_data(sf, tables, notes, want_compressed):
                 with open(str(dst) + ".part", "wb") as out:
                     subprocess.run([*cmd, str(src)], stdout=out, check=True)
                 os.replace(str(dst) + ".part", dst)
-    for f in d.iterdir():
-        os.chmod(f, 0o644)
+    for f in d.rglob("*"):
+        os.chmod(f, 0o755 if f.is_dir() else 0o644)
     for t in tables:
         if sf == 1 and meta["rows"][t] != EXPECTED_SF1[t]:
             sys.exit(f"generated {t} has {meta['rows'][t]} rows, TPC-H SF1 has {EXPECTED_SF1[t]}")
@@ -207,10 +214,16 @@ class Failed(Exception):
 
 
 def run_child(cmd, timeout, env=None):
-    """Run one client process. Returns (wall s, peak RSS MiB, CPU s (user+sys), stdout). Raises Failed."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run one client process. Returns (wall s, peak RSS MiB, CPU s (user+sys), stdout). Raises Failed.
+
+    The process is started through GNU time (/usr/bin/time), which forks it from a small process: a child forked
+    straight from this Python would inherit Python's resident set as the floor of its ru_maxrss (Linux keeps the
+    high-water mark across exec), so every client would show >= 30 MiB. Wall time is measured here."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as tf:
+        full = ["/usr/bin/time", "-q", "-o", tf.name, "-f", "%M %U %S", *cmd] if GNU_TIME else cmd
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, start_new_session=True)
+        p = subprocess.Popen(full, stdout=out, stderr=err, env=env, start_new_session=True)
         timer = threading.Timer(timeout, lambda: os.killpg(p.pid, signal.SIGKILL))
         timer.start()
         try:
@@ -222,9 +235,17 @@ def run_child(cmd, timeout, env=None):
         out.seek(0)
         err.seek(0)
         so, se = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        if GNU_TIME:
+            fields = (tf.read().strip().splitlines() or ["0 0 0"])[-1].split()
+            try:
+                rss, cpu = int(fields[0]) / 1024.0, float(fields[1]) + float(fields[2])
+            except (ValueError, IndexError):
+                rss, cpu = float("nan"), float("nan")
+        else:
+            rss, cpu = ru.ru_maxrss / 1024.0, ru.ru_utime + ru.ru_stime
     if p.returncode != 0:
         raise Failed(f"{Path(cmd[0]).name} exited {p.returncode} after {wall:.1f} s: {(se or so).strip()[-600:]}")
-    return wall, ru.ru_maxrss / 1024.0, ru.ru_utime + ru.ru_stime, so
+    return wall, rss, cpu, so
 
 
 class Server:
@@ -252,7 +273,9 @@ def contenders(args, srv, d, meta, hd, tables, nproc, pgloader_ok, tpc, workdir)
     def add(name, table, group, file, cmd, check="table", runs=None, client=True, env=None):
         if args.only and not any(w in name for w in args.only):
             return
-        cs.append(dict(name=name, table=table, group=group, file=str(file), cmd=cmd, check=check,
+        raw = d / f"{table}.tbl" if str(file).endswith((".gz", ".zst")) else file  # MB/s of uncompressed data
+        cs.append(dict(name=name, table=table, group=group, file=str(file), raw_mb=os.path.getsize(raw) / 1e6,
+                       cmd=cmd, check=check,
                        runs=runs or args.runs, client=client, env=env, rows_expected=meta["rows"][table]))
 
     for t in tables:
@@ -263,8 +286,9 @@ def contenders(args, srv, d, meta, hd, tables, nproc, pgloader_ok, tpc, workdir)
             add(f"hdcopy --slices {k}", t, "load", tbl, hdb + ["--slices", str(k), f"COPY {t} FROM '{tbl}'"])
         if not args.quick:
             add("hdcopy, file without trailing |", t, "load", nt, hdb + [f"COPY {t} FROM '{nt}'"])
-            add("hdcopy GZIP", t, "load", f"{tbl}.gz", hdb + [f"COPY {t} FROM '{tbl}.gz' GZIP"])
-            add("hdcopy ZSTD", t, "load", f"{tbl}.zst", hdb + [f"COPY {t} FROM '{tbl}.zst' ZSTD"])
+            gz, zst = d / "gz" / f"{t}.tbl.gz", d / "zst" / f"{t}.tbl.zst"
+            add("hdcopy GZIP", t, "load", gz, hdb + [f"COPY {t} FROM '{gz}' GZIP"])
+            add("hdcopy ZSTD", t, "load", zst, hdb + [f"COPY {t} FROM '{zst}' ZSTD"])
         add("PostgreSQL server-side COPY", t, "load", nt,
             srv.psql_base + ["-c", f"COPY {t} FROM '{nt}' (DELIMITER '|')"], client=False)
         add("psql \\copy", t, "load", nt, srv.psql_base + ["-c", f"\\copy {t} FROM '{nt}' (DELIMITER '|')"])
@@ -293,27 +317,30 @@ def contenders(args, srv, d, meta, hd, tables, nproc, pgloader_ok, tpc, workdir)
     return cs
 
 
-def json_rows(stdout):
-    """Rows that hdcopy --json says a COPY loaded (or, with NOLOAD, checked)."""
-    docs = []
-    for line in stdout.splitlines():
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                docs.append(json.loads(line))
-            except ValueError:
-                pass
-    if not docs:
-        try:
-            doc = json.loads(stdout)
-            docs = doc if isinstance(doc, list) else [doc]
-        except ValueError:
-            return None
-    for doc in docs:
-        for key in ("rows_loaded", "rows", "loaded"):
-            if isinstance(doc.get(key), int):
-                return doc[key]
+def hd_json(stdout):
+    """The COPY object of hdcopy --json output (a list of statements), or None."""
+    try:
+        doc = json.loads(stdout)
+    except ValueError:
+        return None
+    if isinstance(doc, dict) and isinstance(doc.get("statements"), list):
+        doc = doc["statements"]
+    for st in doc if isinstance(doc, list) else [doc]:
+        if isinstance(st, dict) and isinstance(st.get("copy"), dict):
+            return st["copy"]
     return None
+
+
+def json_rows(stdout):
+    """Rows hdcopy --json says a COPY loaded or, with NOLOAD, read and checked (the files' rows)."""
+    c = hd_json(stdout)
+    if c is None:
+        return None
+    if c.get("noload"):  # NOLOAD: files[].lines were read, none loaded; every one must have converted
+        if c.get("rows_rejected"):
+            return -c["rows_rejected"]
+        return sum(f.get("lines", 0) - f.get("errors", 0) for f in c.get("files", []))
+    return c.get("rows_loaded")
 
 
 def main():
@@ -391,6 +418,9 @@ def main():
                 try:
                     wall, rss, cpu, out = run_child(c["cmd"], timeout=3600 if "pgloader" in c["name"] else 1200,
                                                     env=c["env"])
+                    hj = hd_json(out) if c["name"].startswith("hdcopy") else None
+                    if hj and "hdcopy_info" not in res:
+                        res["hdcopy_info"] = f"{hj.get('slices')} slice(s), {hj.get('commit_method')}"
                     if c["check"] == "table":
                         n = int(srv.sql(f"SELECT count(*) FROM {t}"))
                     elif c["check"] == "json":
@@ -407,7 +437,7 @@ def main():
                 res["wall"].append(wall)
                 res["rss"].append(rss)
                 res["cpu"].append(cpu)
-                mb = os.path.getsize(c["file"]) / 1e6
+                mb = c["raw_mb"]
                 log(f"  run {r + 1} {t:8s} {c['name']:52s} {wall:7.2f} s {mb / wall:6.0f} MB/s "
                     f"{rss:7.0f} MiB  cpu {cpu:6.1f} s")
         for t in tables:
@@ -450,15 +480,18 @@ def report(results, tables, m, meta, notes, errors, args, elapsed):
                 continue
             L.append(f"**{t}** ({meta['rows'][t]:,} rows) — {title}; median of runs; "
                      f"ratio = contender's time ÷ {'hdcopy' if g == 'load' else 'hdcopy NOLOAD'}'s time "
-                     f"(> 1: hdcopy is faster)")
+                     f"(> 1: hdcopy is faster); MB/s of uncompressed data; range of runs in brackets")
             L.append("")
             L.append("| contender | runs | input | median s | MB/s | ratio | client peak RSS MiB | client CPU s |")
             L.append("|---|---:|---|---:|---:|---:|---:|---:|")
             for r in grp:
                 f = Path(r["file"])
                 size = f.stat().st_size / 1e6
+                name = r["name"].replace("|", "\\|")
+                if r.get("hdcopy_info"):
+                    name += f" ({r['hdcopy_info']})"
                 if r["error"] and not r["wall"]:
-                    L.append(f"| {r['name']} | 0 | {f.name} | error | | | | |")
+                    L.append(f"| {name} | 0 | {f.name} | error | | | | |")
                     continue
                 w = statistics.median(r["wall"])
                 base = ref[g]
@@ -466,8 +499,8 @@ def report(results, tables, m, meta, notes, errors, args, elapsed):
                 rss = f"{statistics.median(r['rss']):.0f}" if r["client"] else "— (in the server)"
                 cpu = f"{statistics.median(r['cpu']):.1f}" if r["client"] else "—"
                 spread = f" ({min(r['wall']):.2f}–{max(r['wall']):.2f})" if len(r["wall"]) > 1 else ""
-                L.append(f"| {r['name']} | {len(r['wall'])} | {f.name} ({size:.0f} MB) | {w:.2f}{spread} | "
-                         f"{size / w:.0f} | {ratio} | {rss} | {cpu} |")
+                L.append(f"| {name} | {len(r['wall'])} | {f.name} ({size:.0f} MB) | {w:.2f}{spread} | "
+                         f"{r['raw_mb'] / w:.0f} | {ratio} | {rss} | {cpu} |")
             L.append("")
     if notes:
         L.append("Notes: " + "; ".join(notes) + ".")

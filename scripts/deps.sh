@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake ninja-build pkg-config
       libpq-dev libsqlite3-dev libcmocka-dev zlib1g-dev libzstd-dev libbz2-dev liblzo2-dev libisal-dev
-      postgresql postgresql-client sqlite3 valgrind python3 python3-pip nodejs)
+      postgresql postgresql-client sqlite3 valgrind python3 python3-pip nodejs gzip bzip2 zstd lzop)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

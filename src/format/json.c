@@ -717,6 +717,10 @@ js_next(hd_reader *rd, hd_record *rec, hd_recfail *fail, hd_err *err)
 				return fatal(r, c);
 		if (!r->o.mid_file && rb->end - rb->start >= 3 && memcmp(rb->buf + rb->start, "\xEF\xBB\xBF", 3) == 0)
 			hd_rdbuf_consume(rb, 3, 0);
+		/* IGNOREHEADER counts lines with JSON too (copy-parameters-data-conversion; JSON does not exclude it) */
+		if (!r->o.mid_file && r->o.ignoreheader > 0 &&
+		    (c = hd_rdbuf_skip_lines(rb, r->o.ignoreheader, err)) != HD_OK)
+			return fatal(r, c);
 		r->started = true;
 	}
 	for (;;) {
