@@ -115,7 +115,7 @@ typedef struct hd_copy_spec {
 	bool fillrecord;
 	bool ignoreblanklines;
 	long ignoreheader;        /* 0 = none */
-	char *null_as;            /* NULL = default ("\N" for text; "" for CSV); may contain a NUL: see null_as_len */
+	char *null_as;            /* NULL = the default "\N" (every format, CSV included); may hold a NUL: null_as_len */
 	size_t null_as_len;
 	bool removequotes;
 	bool roundec;

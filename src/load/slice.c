@@ -73,6 +73,7 @@ open_unit(hd_slice *sl, const hd_unit *u, uint64_t *count, hd_reader **rd, hd_st
 	if (u->offset > 0) {
 		sl->fmt.mid_file = true;
 		sl->fmt.first_line = u->first_line;
+		sl->fmt.first_offset = u->offset; /* record offsets stay file offsets */
 	}
 	r = p->format->open(&sl->fmt, &cs->base, rd, err);
 	if (r) {

@@ -107,3 +107,42 @@ def test_every_check_is_client_side(db, tmp_path):
     assert r.returncode == 0, r.stderr
     assert db.count("t") == 1
     assert [c for (c,) in db.load_errors("err_code")] == ["1222", "1204", "1204", "1205", "1210"]
+
+
+def test_acceptanydate_loads_bad_dates_as_null(db, tmp_path):
+    db.sql("CREATE TABLE t (n int, d date, ts timestamp)")
+    f = write(tmp_path / "x.txt", "1|2024-02-30|garbage\n2|2024-01-02|2024-01-02 03:04:05\n")
+    r = run_hdcopy(f"COPY t FROM '{f}' ACCEPTANYDATE", db=db)
+    assert r.returncode == 0, r.stderr
+    assert db.rows("t") == [["1", None, None], ["2", "2024-01-02", "2024-01-02 03:04:05"]]
+    db.sql("TRUNCATE t")
+    r = run_hdcopy(f"COPY t FROM '{f}'", db=db)  # without it: 1205
+    assert r.returncode == 1
+    assert db.load_errors("err_code") == [["1205"]]
+
+
+def test_varbyte_into_bytea_is_hex(db, tmp_path):
+    assert load_col(db, tmp_path, "bytea", ["48656c6c6f", "00ff", "", "abc", "zz"]) == \
+        ["\\x48656c6c6f", "\\x00ff", None, 1207, 1207]
+
+
+def test_json_and_jsonb_columns_take_json_text(db, tmp_path):
+    db.sql("CREATE TABLE t (n int, j jsonb, k json)")
+    f = write(tmp_path / "x.txt", '1|{"a": [1, 2]}|[true, null]\n2|{"a": |1\n3|"s"|3.5\n')
+    r = run_hdcopy(f"COPY t FROM '{f}' MAXERROR 1", db=db)
+    assert r.returncode == 0, r.stderr
+    assert db.sql("SELECT n, j::text, k::text FROM t ORDER BY n") == \
+        [["1", '{"a": [1, 2]}', "[true, null]"], ["3", '"s"', "3.5"]]
+    assert db.load_errors("line_number, err_code") == [["2", "1224"]]
+
+
+def test_statupdate_on_analyzes_the_table(db, tmp_path):
+    db.sql("CREATE TABLE t (n int, v text)")
+    f = write(tmp_path / "x.txt", "1|a\n2|b\n")
+    r = run_hdcopy(f"COPY t FROM '{f}' STATUPDATE ON COMPROWS 2000", db=db)
+    assert r.returncode == 0, r.stderr
+    assert "COMPROWS has no meaning" in r.stderr
+    assert db.sql("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 't'") == [["t"]]
+    db.sql("CREATE TABLE u (n int, v text)")
+    r = run_hdcopy(f"COPY u FROM '{f}'", db=db)
+    assert db.sql("SELECT last_analyze IS NULL FROM pg_stat_user_tables WHERE relname = 'u'") == [["t"]]
