@@ -137,7 +137,7 @@ def find_tpc(notes, datadir):
             marker.write_text(f"go install {TPCGO}\ntimed out after 300 s\n")
         if os.access(gobin, os.X_OK):
             return str(gobin)
-    why = marker.read_text().strip().splitlines()[-1] if marker.exists() else "no Go toolchain"
+    why = marker.read_text().strip().splitlines()[-1].strip() if marker.exists() else "no Go toolchain"
     notes.append(f"timescaledb-parallel-copy: `go install {TPCGO}` failed ({why[:160]}); skipped "
                  f"(delete {marker.relative_to(ROOT)} to try again)")
     return None
@@ -463,7 +463,7 @@ def main():
 def report(results, tables, m, meta, notes, errors, args, elapsed):
     L = []
     L.append(f"hdcopy `{m['commit']}` ({m['dirty_files']} files changed in the work tree), {m['hdcopy']}; "
-             f"{time.strftime('%Y-%m-%d')}; `bench/peers.py {' '.join(sys.argv[1:])}`".rstrip())
+             f"{time.strftime('%Y-%m-%d')}; `{' '.join(['bench/peers.py', *sys.argv[1:]])}`")
     L.append("")
     L.append(f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory']} memory, Linux {m['kernel']}; "
              f"{m['postgresql'].split(' on ')[0]} (private server, unix socket, shared_buffers {m['shared_buffers']},"

@@ -86,6 +86,10 @@ typedef struct hd_result {
 	int nfiles;
 	/* When a COPY fails on data errors, the first rejected row (for the one-line error message). */
 	char first_error[512];
+	/* Added for SSH sources (issue 6): units skipped instead of failing the COPY (a non-mandatory SSH manifest
+	 * entry that could not be reached), one line each naming the unit and the cause. Owned: hd_result_clear(). */
+	char **warnings;
+	int nwarnings;
 } hd_result;
 
 void hd_result_clear(hd_result *r);
@@ -113,6 +117,24 @@ typedef struct hd_statement {
 	int line;         /* 1-based line of the statement's first byte */
 } hd_statement;
 int hd_script_next_statement(const char *script, size_t len, size_t *pos, hd_statement *out, hd_err *err);
+
+/* ---- The loader's SSH identity (src/access; `hdcopy key`, `hdcopy nodes`; docs/ssh.md) ---------------------------
+ * State lives in $HDCOPY_HOME (default ~/.hdcopy, mode 0700): the key pair id_ed25519 (0600) / id_ed25519.pub,
+ * known_hosts, an optional `nodes` file and credential profiles in profiles/<name>. The private key is never printed. */
+
+/* $HDCOPY_HOME, or ~/.hdcopy, into buf (n bytes). */
+hd_code hd_access_home(char *buf, size_t n, hd_err *err);
+/* The loader's public key line ("ssh-ed25519 AAAA… hdcopy@host"); creates $HDCOPY_HOME (0700) and the Ed25519 key
+ * pair on first use (*created says so; may be NULL). Refuses a private key that group or others can read. The caller
+ * frees *pubkey. */
+hd_code hd_access_key(char **pubkey, bool *created, hd_err *err);
+/* The addresses the loader connects from: the lines of $HDCOPY_HOME/nodes when it exists (a multi-host loader),
+ * else this machine's interface addresses without loopback and link-local ones. Free with hd_access_strv_free(). */
+hd_code hd_access_nodes(char ***addrs, int *n, hd_err *err);
+void hd_access_strv_free(char **v, int n);
+/* A ready authorized_keys line for pubkey: from="addr,…",no-pty,no-agent-forwarding,no-port-forwarding,
+ * no-X11-forwarding <pubkey>. Addresses may be IPs, CIDRs or patterns; '"', ',' and white space are refused. */
+hd_code hd_access_authorized_line(const char *pubkey, char *const *addrs, int n, char **line, hd_err *err);
 
 /* The library's version string. */
 const char *hd_version(void);

@@ -5,7 +5,9 @@ set -euo pipefail
 
 pkgs=(build-essential cmake ninja-build pkg-config
       libpq-dev libsqlite3-dev libcmocka-dev zlib1g-dev libzstd-dev libbz2-dev liblzo2-dev libisal-dev
-      postgresql postgresql-client sqlite3 valgrind python3 python3-pip nodejs gzip bzip2 zstd lzop)
+      postgresql postgresql-client sqlite3 valgrind python3 python3-pip nodejs gzip bzip2 zstd lzop
+      libssh-dev openssh-server openssh-client nftables iproute2  # SSH sources + their netns/sshd tests
+      libcurl4-openssl-dev openjdk-17-jdk-headless maven)  # hdfs:// over WebHDFS; the tests' MiniDFSCluster
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

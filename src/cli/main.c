@@ -15,6 +15,8 @@
 
 #include "hdcopy.h"
 #include "cli/output.h"
+#include "cli/cmd_key.h"
+#include "cli/cmd_cluster.h"
 
 #define DEFAULT_TARGET "sqlite:hdcopy.db"
 #define MAX_SCRIPT (64u << 20)
@@ -35,6 +37,9 @@ usage(FILE *out)
 	fputs(
 	    "Usage: hdcopy [OPTION]... [STATEMENT]...\n"
 	    "       hdcopy [OPTION]... recover\n"
+	    "       hdcopy [--json] key [show | authorized-line]\n"
+	    "       hdcopy [--json] nodes\n"
+	    "       hdcopy cluster {add ID --namenode HOST[:PORT] [...] | list | show ID | remove ID}\n"
 	    "Run Amazon Redshift COPY statements, and the SQL around them, against PostgreSQL or SQLite.\n"
 	    "\n"
 	    "Statements come from the arguments, from -f FILE, or from standard input; several may be given,\n"
@@ -54,6 +59,20 @@ usage(FILE *out)
 	    "Commands:\n"
 	    "  recover             settle what interrupted multi-slice loads left on the target (every COPY also does\n"
 	    "                      this first): commit those whose commit was decided, roll back the rest\n"
+	    "  key                 the loader's SSH identity for COPY ... SSH: creates its Ed25519 key pair in\n"
+	    "                      $HDCOPY_HOME (default ~/.hdcopy) on first use, then prints the public key, the\n"
+	    "                      addresses hdcopy connects from and a ready authorized_keys line\n"
+	    "  key show            print the loader's public key (never the private key)\n"
+	    "  key authorized-line print the authorized_keys line for each host: from=\"<addresses>\",no-pty,\n"
+	    "                      no-agent-forwarding,no-port-forwarding,no-X11-forwarding <public key>\n"
+	    "  nodes               print the addresses hdcopy connects from: $HDCOPY_HOME/nodes when it exists\n"
+	    "                      (a multi-host loader), else this machine's non-loopback addresses\n"
+	    "  cluster ...         the cluster catalog for emr://ID/path (hdcopy cluster --help; docs/hdfs.md)\n"
+	    "\n"
+	    "Environment:\n"
+	    "  HDCOPY_DB           the default target\n"
+	    "  HDCOPY_HOME         the state directory (default ~/.hdcopy): key pair, known_hosts, nodes,\n"
+	    "                      credential profiles in profiles/NAME (see hdcopy(1) and docs/ssh.md)\n"
 	    "\n"
 	    "Exit status: 0 success; 1 a load failed (nothing loaded); 2 invalid statement or command line;\n"
 	    "3 the target cannot be reached or refuses.\n"
@@ -142,9 +161,11 @@ run_text(cli *c, hd_session *s, const char *text, size_t len, const char *origin
 		if (r != HD_OK) {
 			if (c->json)
 				hd_cli_json_statement(stdout, (*index)++, st.line, &res, NULL, r, err.msg);
-			fprintf(stderr, "hdcopy: ERROR:  %s\n", err.msg);
+			/* One line: the cause, then where the statement is when it came from a script. */
 			if (strcmp(origin, "command line") != 0 || st.line > 1)
-				fprintf(stderr, "hdcopy: (statement at %s line %d)\n", origin, st.line);
+				fprintf(stderr, "hdcopy: ERROR:  %s (statement at %s line %d)\n", err.msg, origin, st.line);
+			else
+				fprintf(stderr, "hdcopy: ERROR:  %s\n", err.msg);
 			hd_result_clear(&res);
 			hd_cli_rows_free(&c->rows);
 			return r;
@@ -181,6 +202,9 @@ main(int argc, char **argv)
 	int ch, index = 0;
 
 	memset(&c, 0, sizeof c);
+	/* Issue 7: `hdcopy cluster …` (cmd_cluster.c) has options of its own, so it is dispatched before getopt. */
+	if (argc > 1 && strcmp(argv[1], "cluster") == 0)
+		return hd_cli_cmd_cluster(argc - 1, argv + 1);
 	while ((ch = getopt_long(argc, argv, "d:f:j:qhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': c.target = optarg; break;
@@ -206,6 +230,9 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* Issue 6: `hdcopy key …` and `hdcopy nodes` (cmd_key.c) need no target. */
+	if (optind < argc && hd_cli_is_key_command(argv[optind]))
+		return hd_cli_cmd_key(argc - optind, argv + optind, c.json);
 	if (optind < argc && strcmp(argv[optind], "recover") == 0) {
 		if (optind + 1 != argc) {
 			fputs("hdcopy: recover takes no arguments\n", stderr);

@@ -183,6 +183,14 @@ hd_cli_json_statement(FILE *out, int index, int line, const hd_result *res, cons
 			fprintf(out, ",\"lines\":%lld,\"rows\":%lld,\"errors\":%lld,\"bytes\":%llu}", (long long)f->lines,
 			        (long long)f->rows, (long long)f->errors, (unsigned long long)f->bytes);
 		}
+		fputs("]", out);
+		/* Issue 6: units skipped instead of failing the COPY (non-mandatory SSH manifest entries). */
+		fputs(",\"warnings\":[", out);
+		for (int i = 0; i < res->nwarnings; i++) {
+			if (i)
+				fputc(',', out);
+			hd_cli_json_string(out, res->warnings[i]);
+		}
 		fputs("]}", out);
 	}
 	if (rows && rows->names) {

@@ -24,7 +24,7 @@ hd_buf_free(hd_buf *b)
 }
 
 hd_code
-hd_buf_reserve(hd_buf *b, size_t n)
+hd_buf_grow(hd_buf *b, size_t n)
 {
 	size_t need, na;
 	char *nd;

@@ -24,8 +24,15 @@ void hd_buf_init(hd_buf *b, size_t cap);
 void hd_buf_free(hd_buf *b);
 static inline void hd_buf_reset(hd_buf *b) { b->len = 0; }
 
-/* Make room for n more bytes. */
-hd_code hd_buf_reserve(hd_buf *b, size_t n);
+/* Make room for n more bytes (and a NUL). The common case — room already there — is inline: encoders call this per
+ * value. */
+hd_code hd_buf_grow(hd_buf *b, size_t n);
+static inline hd_code hd_buf_reserve(hd_buf *b, size_t n)
+{
+	if (n < b->alloc && b->len < b->alloc - n) /* len + n + 1 <= alloc, without overflow */
+		return HD_OK;
+	return hd_buf_grow(b, n);
+}
 hd_code hd_buf_append(hd_buf *b, const void *p, size_t n);
 hd_code hd_buf_append_str(hd_buf *b, const char *s);
 hd_code hd_buf_printf(hd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -32,4 +32,8 @@ static inline void hd_stream_close(hd_stream *s) { if (s) s->ops->close(s); }
 /* A stream over a memory block (not copied; must outlive the stream). Used by tests and for small inputs. */
 hd_stream *hd_stream_mem(const void *data, size_t len, const char *name);
 
+/* Read in ahead of the caller on a thread of its own (prefetch.c): nchunks buffers of chunk bytes. The wrapper owns
+ * in from then on; on failure in is closed. */
+hd_code hd_stream_prefetch(hd_stream *in, size_t chunk, int nchunks, hd_stream **out, hd_err *err);
+
 #endif

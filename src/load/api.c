@@ -52,6 +52,9 @@ hd_result_clear(hd_result *r)
 	for (int i = 0; i < r->nfiles; i++)
 		free(r->files[i].name);
 	free(r->files);
+	for (int i = 0; i < r->nwarnings; i++) /* SSH sources: skipped units */
+		free(r->warnings[i]);
+	free(r->warnings);
 	memset(r, 0, sizeof *r);
 }
 

@@ -417,6 +417,56 @@ report(run *R, hd_result *res, int64_t checked)
 		say(env, HD_LOG_INFO, "NOLOAD: %lld record(s) checked, nothing loaded.", (long long)checked);
 }
 
+/* Issue 6: move the reasons of skipped optional units into res->warnings ("unit: reason"), saying each. */
+static hd_code
+take_skipped(run *R, hd_result *res)
+{
+	for (int i = 0; i < R->plan.work.n; i++) {
+		char *why = R->shared.skipped[i], **nv, *w;
+		size_t n;
+		if (!why)
+			continue;
+		n = strlen(R->plan.work.v[i].name) + strlen(why) + 16;
+		nv = realloc(res->warnings, (size_t)(res->nwarnings + 1) * sizeof *nv);
+		if (!nv || !(w = malloc(n))) {
+			if (nv)
+				res->warnings = nv;
+			return HD_ERR_NOMEM;
+		}
+		res->warnings = nv;
+		snprintf(w, n, "skipped %s: %s", R->plan.work.v[i].name, why);
+		res->warnings[res->nwarnings++] = w;
+		say(R->env, HD_LOG_WARNING, "%s", w);
+		free(why);
+		R->shared.skipped[i] = NULL;
+	}
+	return HD_OK;
+}
+
+/* A file whose name says it is compressed, in a COPY that names no codec (or another one), is almost always a
+ * mistake — often a prefix that also matched compressed neighbours. Say so once, before the errors it would cause. */
+static void
+hint_compression(run *R)
+{
+	static const struct { const char *ext; hd_compression c; const char *name; } exts[] = {
+		{ ".gz", HD_COMP_GZIP, "GZIP" }, { ".bz2", HD_COMP_BZIP2, "BZIP2" },
+		{ ".zst", HD_COMP_ZSTD, "ZSTD" }, { ".lzo", HD_COMP_LZOP, "LZOP" },
+	};
+	for (int i = 0; i < R->plan.files.n; i++) {
+		const char *name = R->plan.files.v[i].name;
+		size_t n = strlen(name);
+		for (size_t k = 0; k < sizeof exts / sizeof exts[0]; k++) {
+			size_t e = strlen(exts[k].ext);
+			if (n > e && strcmp(name + n - e, exts[k].ext) == 0 && R->spec->compression != exts[k].c) {
+				say(R->env, HD_LOG_NOTICE, "'%s' looks %s-compressed by its name, but the COPY says %s%s", name,
+				    exts[k].name, R->spec->compression == HD_COMP_NONE ? "no codec" : "another codec",
+				    R->plan.files.n > 1 ? " (did a prefix match it?)" : "");
+				return;
+			}
+		}
+	}
+}
+
 /* ---- the COPY ---------------------------------------------------------------------------------------------------- */
 
 static int
@@ -461,6 +511,7 @@ hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, h
 		goto out;
 	if ((r = hd_plan_split(&R.plan, env->slices, err)) != HD_OK)
 		goto out;
+	hint_compression(&R);
 	if (spec->comprows >= 0)
 		say(env, HD_LOG_NOTICE, "COMPROWS has no meaning for this target and is ignored");
 	if (spec->compupdate >= 0)
@@ -474,8 +525,9 @@ hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, h
 	R.sl = calloc((size_t)R.n, sizeof *R.sl);
 	R.eb = calloc((size_t)R.n, sizeof *R.eb);
 	R.shared.results = calloc((size_t)R.plan.work.n + 1, sizeof *R.shared.results);
+	R.shared.skipped = calloc((size_t)R.plan.work.n + 1, sizeof *R.shared.skipped); /* issue 6: skipped units */
 	th = calloc((size_t)R.n, sizeof *th);
-	if (!R.sl || !R.eb || !R.shared.results || !th) {
+	if (!R.sl || !R.eb || !R.shared.results || !R.shared.skipped || !th) {
 		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -534,6 +586,9 @@ hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, h
 	r = slices_outcome(&R, err);
 
 finish:
+	/* Issue 6: optional units that were skipped become warnings of the result (and WARNING messages). */
+	if (take_skipped(&R, res) != HD_OK && r == HD_OK)
+		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	/* Rejected rows go out whatever happens next. */
 	for (int i = 0; i < R.n; i++) {
 		hd_err_clear(&e2);
@@ -609,6 +664,10 @@ out:
 	free(R.sl);
 	free(R.eb);
 	free(R.shared.results);
+	if (R.shared.skipped)
+		for (int i = 0; i < R.plan.work.n; i++)
+			free(R.shared.skipped[i]);
+	free(R.shared.skipped);
 	free(th);
 	free(files);
 	pthread_mutex_destroy(&R.errlock);

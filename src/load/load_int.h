@@ -43,6 +43,8 @@ typedef struct hd_shared {
 	hd_file_result *results;   /* per unit of work; each written only by the slice that took the unit */
 	atomic_llong rows;         /* progress: rows accepted so far, all slices */
 	atomic_llong bytes;        /* progress: input bytes read so far, all slices */
+	char **skipped;            /* per unit of work: why an optional unit (SSH, issue 6) was skipped, else NULL;
+	                            * each written only by the slice that took the unit */
 } hd_shared;
 
 /* A rejected row, copied out of the reader's buffers (which the next record overwrites). */

@@ -59,6 +59,11 @@ open_unit(hd_slice *sl, const hd_unit *u, uint64_t *count, hd_reader **rd, hd_st
 		return r; /* raw closed by the codec */
 	if ((r = hd_codec_transcode(p->spec->encoding, plain, &plain, err)) != HD_OK)
 		return r; /* closed by the transcoder */
+	/* Decompress on a thread of its own, so decoding overlaps parsing: a compressed file is one unit, and would
+	 * otherwise keep a second core idle. */
+	if (p->spec->compression != HD_COMP_NONE &&
+	    (r = hd_stream_prefetch(plain, HD_READ_CHUNK, 4, &plain, err)) != HD_OK)
+		return r;
 	cs = calloc(1, sizeof *cs);
 	if (!cs) {
 		hd_stream_close(plain);
@@ -175,8 +180,17 @@ run_unit(hd_slice *sl, int ui, hd_err *err)
 	hd_code r;
 	int st, i;
 
-	if ((r = open_unit(sl, u, &fr->bytes, &rd, &in, err)) != HD_OK)
+	if ((r = open_unit(sl, u, &fr->bytes, &rd, &in, err)) != HD_OK) {
+		/* Issue 6: an optional unit (a non-mandatory SSH manifest entry) that cannot be opened is skipped, and the
+		 * reason reported as a warning; nothing of it was read, so nothing needs undoing. */
+		if (u->optional && r != HD_ERR_NOMEM && r != HD_ERR_CANCELED && sl->shared->skipped) {
+			if (!(sl->shared->skipped[ui] = strdup(err->msg)))
+				return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+			hd_err_clear(err);
+			return HD_OK;
+		}
 		return r;
+	}
 
 	for (;;) {
 		if (atomic_load_explicit(&sl->shared->stop, memory_order_relaxed)) {

@@ -9,6 +9,8 @@
 #include "source/source.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Match the class starting at p ('['), against c. *end gets the byte after ']'. Returns -1 when p does not start a
  * well-formed class (then '[' is an ordinary byte), else 1 on a match, 0 otherwise. */
@@ -129,4 +131,133 @@ hd_glob_has_magic(const char *pat)
 			return true;
 	}
 	return false;
+}
+
+/* --- Hadoop's {a,b} alternations (added for source/hdfs.c; file.c does not use them) --------------------------- */
+
+/* The first balanced {…} group at or after s: *open at '{', *close at its '}'. Escaped braces are literal, and so is
+ * a '{' without a matching '}'. */
+static bool
+find_group(const char *s, const char **open, const char **close)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == '\\') {
+			if (p[1])
+				p++;
+			continue;
+		}
+		if (*p != '{')
+			continue;
+		int depth = 0;
+		for (const char *q = p; *q; q++) {
+			if (*q == '\\') {
+				if (q[1])
+					q++;
+				continue;
+			}
+			if (*q == '{')
+				depth++;
+			else if (*q == '}' && --depth == 0) {
+				*open = p;
+				*close = q;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+bool
+hd_glob_has_braces(const char *pat)
+{
+	const char *o, *c;
+	return find_group(pat, &o, &c);
+}
+
+static char *
+concat3(const char *a, size_t al, const char *b, size_t bl, const char *c)
+{
+	size_t cl = strlen(c);
+	char *r = malloc(al + bl + cl + 1);
+	if (!r)
+		return NULL;
+	memcpy(r, a, al);
+	memcpy(r + al, b, bl);
+	memcpy(r + al + bl, c, cl + 1);
+	return r;
+}
+
+int
+hd_glob_braces(const char *pat, char ***out, int max)
+{
+	char **v = NULL;
+	int n = 0, cap = 0, i = 0;
+
+	*out = NULL;
+	if (max < 1 || !(v = malloc(sizeof *v)) || !(v[0] = strdup(pat))) {
+		free(v);
+		return -1;
+	}
+	n = cap = 1;
+	/* Expand the first group of v[i] in place (its alternatives replace it), until v[i] has none; then the next. */
+	while (i < n) {
+		const char *open, *close, *alt;
+		char *cur = v[i];
+		int k = 0, depth = 0;
+		if (!find_group(cur, &open, &close)) {
+			i++;
+			continue;
+		}
+		/* split the top level of (open, close) at commas */
+		alt = open + 1;
+		for (const char *q = open + 1;; q++) {
+			if (*q == '\\' && q < close - 1) {
+				q++;
+				continue;
+			}
+			if (*q == '{')
+				depth++;
+			else if (*q == '}' && q != close)
+				depth--;
+			if (q == close || (*q == ',' && depth == 0)) {
+				char *e = concat3(cur, (size_t)(open - cur), alt, (size_t)(q - alt), close + 1);
+				if (!e)
+					goto fail;
+				if (k == 0) {
+					v[i] = e; /* cur stays alive until the loop ends */
+				} else {
+					if (n >= max) {
+						free(e);
+						free(cur);
+						goto fail;
+					}
+					if (n == cap) {
+						char **nv = realloc(v, (size_t)cap * 2 * sizeof *nv);
+						if (!nv) {
+							free(e);
+							free(cur);
+							goto fail;
+						}
+						v = nv;
+						cap *= 2;
+					}
+					memmove(v + i + k + 1, v + i + k, (size_t)(n - i - k) * sizeof *v);
+					v[i + k] = e;
+					n++;
+				}
+				k++;
+				alt = q + 1;
+				if (q == close)
+					break;
+			}
+		}
+		free(cur);
+	}
+	*out = v;
+	return n;
+fail:
+	for (int j = 0; j < n; j++)
+		free(v[j]);
+	free(v);
+	return -1;
 }

@@ -1,5 +1,5 @@
 /*
- * registry.c — which ops table reads which kind of FROM. Only local files exist so far.
+ * registry.c — which ops table reads which kind of FROM: local files, SSH manifests, hdfs:// and emr://.
  */
 #include "source/source.h"
 
@@ -12,14 +12,11 @@ hd_source_for(const hd_copy_spec *spec, hd_err *err)
 	case HD_SRC_LOCAL:
 		return &hd_source_file;
 	case HD_SRC_EMR:
-		hd_err_set(err, HD_ERR_UNSUPPORTED, "loading from emr:// is not supported yet");
-		return NULL;
+		return &hd_source_emr; /* emr.c: a catalogued cluster, read over WebHDFS (issue 7) */
 	case HD_SRC_HDFS:
-		hd_err_set(err, HD_ERR_UNSUPPORTED, "loading from hdfs:// is not supported yet");
-		return NULL;
+		return &hd_source_hdfs; /* hdfs.c: WebHDFS (issue 7) */
 	case HD_SRC_SSH:
-		hd_err_set(err, HD_ERR_UNSUPPORTED, "loading through an SSH manifest is not supported yet");
-		return NULL;
+		return &hd_source_ssh; /* ssh.c (issue 6) */
 	}
 	hd_err_set(err, HD_ERR_UNSUPPORTED, "this source is not supported yet");
 	return NULL;

@@ -8,6 +8,7 @@
 #ifndef HD_SOURCE_SOURCE_H
 #define HD_SOURCE_SOURCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/err.h"
@@ -21,6 +22,10 @@ typedef struct hd_unit {
 	uint64_t length;   /* bytes to read; 0 = to the end */
 	uint64_t first_line; /* line number of the unit's first byte (byte-range splits; 0 = 1) */
 	int file;          /* index of the file this unit reads (several units of one file share it) */
+	/* Added for SSH sources (issue 6): */
+	bool optional;     /* a unit that cannot be opened is skipped with a warning instead of failing the COPY */
+	void *priv;        /* source-private data for open() (ssh.c: its manifest entry); freed with the unit's name,
+	                    * shared (not copied) by the work units cut from it */
 } hd_unit;
 
 typedef struct hd_units {
@@ -40,11 +45,20 @@ typedef struct hd_source_ops {
 const hd_source_ops *hd_source_for(const hd_copy_spec *spec, hd_err *err);
 
 extern const hd_source_ops hd_source_file;
+extern const hd_source_ops hd_source_ssh; /* ssh.c: COPY … FROM 'manifest' SSH (issue 6) */
+extern const hd_source_ops hd_source_hdfs; /* hdfs://namenode[:http-port]/path over WebHDFS (source/hdfs.c) */
+extern const hd_source_ops hd_source_emr;  /* emr://cluster-id/path: a catalogued cluster (source/emr.c) */
 
 /* Glob matching of one string against a pattern with * ? [...] ([!...] and [^...] negate; \ escapes). '*' and '?' do
  * not match '/' when path is true. */
 bool hd_glob_match(const char *pat, const char *s, bool path);
 /* True when the string holds an unescaped glob character. */
 bool hd_glob_has_magic(const char *pat);
+/* Hadoop's alternations (added for hdfs.c): does pat hold a balanced {…} group? hd_glob_braces() expands every group
+ * (nested, comma-separated at its top level; \ escapes; an unbalanced '{' is literal) into *out, left to right, e.g.
+ * "/d/{a,b{1,2}}/x" → "/d/a/x" "/d/b1/x" "/d/b2/x". Returns the count (1 when there is no group), or -1 past max
+ * patterns or out of memory. The caller frees each string and the array. */
+bool hd_glob_has_braces(const char *pat);
+int hd_glob_braces(const char *pat, char ***out, int max);
 
 #endif

@@ -10,8 +10,10 @@ hd_units_free(hd_units *u)
 {
 	if (!u)
 		return;
-	for (int i = 0; i < u->n; i++)
+	for (int i = 0; i < u->n; i++) {
 		free(u->v[i].name);
+		free(u->v[i].priv); /* SSH sources: the unit's manifest entry */
+	}
 	free(u->v);
 	u->v = NULL;
 	u->n = 0;

@@ -89,9 +89,12 @@ def test_conflicting_options_exit_2(db, tmp_path):
     assert "ESCAPE" in r.stderr and "CSV" in r.stderr
 
 
-def test_later_source_is_parsed_and_answered_not_supported_yet(db):
+def test_unknown_cluster_and_out_of_scope_sources_exit_2(db):
     make_table(db)
     r = run_hdcopy("COPY venue FROM 'emr://j-1H7OUO3B52HI5/myoutput/part*' IAM_ROLE 'arn:aws:iam::0123456789012:role/MyRedshiftRole'", db=db)
+    assert r.returncode == 2
+    assert "no cluster 'j-1H7OUO3B52HI5'" in r.stderr
+    r = run_hdcopy("COPY venue FROM 's3://mybucket/data/venue' IAM_ROLE default", db=db)
     assert r.returncode == 2
     assert "not supported" in r.stderr
 
@@ -182,3 +185,34 @@ def test_secret_never_printed(db, tmp_path):
     assert secret not in r.stdout and secret not in r.stderr
     r = run_hdcopy("--json", f"COPY venue FROM 'emr://j-1/x' CREDENTIALS 'aws_access_key_id=AKIA;aws_secret_access_key={secret}' BOGUS", db=db)
     assert secret not in r.stdout and secret not in r.stderr
+
+
+def test_script_failure_is_one_line_naming_the_statement(db, tmp_path):
+    script = write(tmp_path / "load.sql", "CREATE TABLE t (a int);\n\nCOPY t FROM '/nonexistent/x*';\n")
+    r = run_hdcopy("-f", str(script), db=db)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "not found" in lines[0] and f"{script} line 3" in lines[0]
+
+
+def test_compressed_neighbour_of_a_prefix_gets_a_hint(db, tmp_path):
+    import gzip
+    make_table(db)
+    write(tmp_path / "venue.txt", VENUE)
+    (tmp_path / "venue.txt.gz").write_bytes(gzip.compress(VENUE.encode()))
+    r = run_hdcopy(f"COPY venue FROM '{tmp_path}/venue.txt'", db=db)
+    assert r.returncode == 1
+    assert "looks GZIP-compressed by its name" in r.stderr and "prefix" in r.stderr
+
+
+def test_truncated_gzip_fails_naming_the_file_and_loads_nothing(db, tmp_path):
+    import gzip
+    make_table(db)
+    data = gzip.compress((VENUE * 20000).encode())
+    f = tmp_path / "venue.txt.gz"
+    f.write_bytes(data[: len(data) // 2])
+    r = run_hdcopy(f"COPY venue FROM '{f}' GZIP", db=db)
+    assert r.returncode == 1
+    assert str(f) in r.stderr and "truncated" in r.stderr
+    assert db.count("venue") == 0

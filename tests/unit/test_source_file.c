@@ -415,16 +415,13 @@ test_registry(void **state)
 	memset(&spec, 0, sizeof spec);
 	spec.src_kind = HD_SRC_LOCAL;
 	assert_ptr_equal(hd_source_for(&spec, &err), &hd_source_file);
+	/* issue 7: hdfs:// and emr:// (tests/integration/test_hdfs.py); issue 6: SSH manifests */
 	spec.src_kind = HD_SRC_EMR;
-	assert_null(hd_source_for(&spec, &err));
-	assert_int_equal(err.code, HD_ERR_UNSUPPORTED);
-	assert_non_null(strstr(err.msg, "emr:// is not supported yet"));
+	assert_ptr_equal(hd_source_for(&spec, &err), &hd_source_emr);
 	spec.src_kind = HD_SRC_HDFS;
-	assert_null(hd_source_for(&spec, &err));
-	assert_int_equal(err.code, HD_ERR_UNSUPPORTED);
+	assert_ptr_equal(hd_source_for(&spec, &err), &hd_source_hdfs);
 	spec.src_kind = HD_SRC_SSH;
-	assert_null(hd_source_for(&spec, &err));
-	assert_int_equal(err.code, HD_ERR_UNSUPPORTED);
+	assert_ptr_equal(hd_source_for(&spec, &err), &hd_source_ssh);
 }
 
 int
