@@ -282,14 +282,25 @@ abort_loads(run *R)
 /* ---- finishing --------------------------------------------------------------------------------------------------- */
 
 static hd_load_commit *
-commit_rows(run *R, const hd_file_result *files)
+commit_rows(run *R, const hd_file_result *files, int *n)
 {
 	hd_load_commit *lc = calloc((size_t)R->plan.files.n + 1, sizeof *lc);
-	if (!lc)
+	bool *skipped = calloc((size_t)R->plan.files.n + 1, sizeof *skipped);
+	if (!lc || !skipped) {
+		free(lc);
+		free(skipped);
 		return NULL;
+	}
+	/* Issue 6: a skipped unit (non-mandatory SSH entry) loaded nothing, so its file gets no stl_load_commits row. */
+	for (int i = 0; i < R->plan.work.n; i++)
+		if (R->shared.skipped && R->shared.skipped[i])
+			skipped[R->plan.work.v[i].file] = true;
+	*n = 0;
 	for (int i = 0; i < R->plan.files.n; i++)
-		lc[i] = (hd_load_commit){ .slice = 0, .filename = R->plan.files.v[i].name,
-		                          .lines_scanned = files[i].lines, .errors = files[i].errors };
+		if (!skipped[i])
+			lc[(*n)++] = (hd_load_commit){ .slice = 0, .filename = R->plan.files.v[i].name,
+			                               .lines_scanned = files[i].lines, .errors = files[i].errors };
+	free(skipped);
 	return lc;
 }
 
@@ -297,14 +308,15 @@ static hd_code
 commit_one(run *R, const hd_file_result *files, hd_err *err)
 {
 	const hd_sink_ops *sops = R->env->sops;
-	hd_load_commit *lc = commit_rows(R, files);
+	int nlc = 0;
+	hd_load_commit *lc = commit_rows(R, files, &nlc);
 	hd_code r;
 
 	if (!lc)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	r = sops->load_end(R->env->sink, err);
 	if (r == HD_OK)
-		r = sops->load_commit(R->env->sink, &R->info, R->plan.table, lc, R->plan.files.n, err);
+		r = sops->load_commit(R->env->sink, &R->info, R->plan.table, lc, nlc, err);
 	R->begun[0] = false; /* committed, or rolled back by the sink on failure */
 	free(lc);
 	return r;
@@ -319,7 +331,8 @@ static hd_code
 commit_2pc(run *R, const hd_file_result *files, hd_err *err)
 {
 	const hd_sink_ops *sops = R->env->sops;
-	hd_load_commit *lc = commit_rows(R, files);
+	int nlc = 0;
+	hd_load_commit *lc = commit_rows(R, files, &nlc);
 	char gid[64];
 	hd_code r = HD_OK;
 
@@ -329,7 +342,7 @@ commit_2pc(run *R, const hd_file_result *files, hd_err *err)
 		r = sops->load_end(R->sinks[i], err);
 	for (int i = 0; i < R->n && r == HD_OK; i++) {
 		hd_sink_gid(gid, sizeof gid, R->info.query, i);
-		r = sops->load_prepare(R->sinks[i], &R->info, R->plan.table, i == 0 ? lc : NULL, i == 0 ? R->plan.files.n : 0,
+		r = sops->load_prepare(R->sinks[i], &R->info, R->plan.table, i == 0 ? lc : NULL, i == 0 ? nlc : 0,
 		                       gid, err);
 		R->begun[i] = false;
 		R->prepared[i] = r == HD_OK;
@@ -417,7 +430,8 @@ report(run *R, hd_result *res, int64_t checked)
 		say(env, HD_LOG_INFO, "NOLOAD: %lld record(s) checked, nothing loaded.", (long long)checked);
 }
 
-/* Issue 6: move the reasons of skipped optional units into res->warnings ("unit: reason"), saying each. */
+/* Issue 6: copy the reasons of skipped optional units into res->warnings ("skipped unit: reason"), saying each.
+ * shared.skipped keeps them until the end (commit_rows reads it). */
 static hd_code
 take_skipped(run *R, hd_result *res)
 {
@@ -437,8 +451,6 @@ take_skipped(run *R, hd_result *res)
 		snprintf(w, n, "skipped %s: %s", R->plan.work.v[i].name, why);
 		res->warnings[res->nwarnings++] = w;
 		say(R->env, HD_LOG_WARNING, "%s", w);
-		free(why);
-		R->shared.skipped[i] = NULL;
 	}
 	return HD_OK;
 }
