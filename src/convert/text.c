@@ -26,6 +26,7 @@
  * insensitive, decoded into scratch; a bad digit or odd length is 1207.
  */
 #include "convert/convert_int.h"
+#include "common/chars.h"
 
 #include <string.h>
 
@@ -273,17 +274,6 @@ jws(jcur *c)
 		c->i++;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static bool
 ju4(jcur *c, unsigned *v)
@@ -293,7 +283,7 @@ ju4(jcur *c, unsigned *v)
 	if (c->n - c->i < 4)
 		return false;
 	for (k = 0; k < 4; k++) {
-		if ((h = hexval(c->p[c->i + (size_t)k])) < 0)
+		if ((h = hd_hexval((unsigned char)c->p[c->i + (size_t)k])) < 0)
 			return false;
 		*v = (*v << 4) | (unsigned)h;
 	}
@@ -514,7 +504,7 @@ hd_conv_bytea_(const char *p, size_t n, hd_value *out, hd_buf *scratch, hd_convf
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (hexval(u[i]) < 0) {
+		if (hd_hexval((unsigned char)u[i]) < 0) {
 			hd_conv_quote_(q, sizeof q, p + i, 1);
 			return hd_conv_fail_(fail, 1207, "Invalid digit, Value '%s', Pos %zu, Type: Varbyte", q, i);
 		}
@@ -527,7 +517,7 @@ hd_conv_bytea_(const char *p, size_t n, hd_value *out, hd_buf *scratch, hd_convf
 		return hd_conv_fail_(fail, 1204, "Value too long for conversion buffer");
 	d = scratch->data + scratch->len;
 	for (i = 0; i < n; i += 2)
-		d[i / 2] = (char)((hexval(u[i]) << 4) | hexval(u[i + 1]));
+		d[i / 2] = (char)((hd_hexval((unsigned char)u[i]) << 4) | hd_hexval((unsigned char)u[i + 1]));
 	scratch->len += n / 2;
 	out->kind = HD_V_BYTES;
 	out->u.s.p = d;

@@ -18,6 +18,7 @@
  * statement is capped at HD_MAX_STATEMENT bytes, so the array is bounded too.
  */
 #include "copy/copy_int.h"
+#include "common/chars.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -144,17 +145,6 @@ hd_copy_toklist_free(hd_toklist *tl)
 	tl->n = tl->cap = 0;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decode the body of E'…' (between the quotes) into b. */
 static hd_code
@@ -178,8 +168,8 @@ decode_estring(const char *s, size_t len, hd_buf *b)
 			case 't': c = '\t'; break;
 			case 'x': {
 				int v = 0, k;
-				for (k = 0; k < 2 && i < len && hexval((unsigned char)s[i]) >= 0; k++, i++)
-					v = v * 16 + hexval((unsigned char)s[i]);
+				for (k = 0; k < 2 && i < len && hd_hexval((unsigned char)s[i]) >= 0; k++, i++)
+					v = v * 16 + hd_hexval((unsigned char)s[i]);
 				c = k ? (char)v : 'x';
 				break;
 			}

@@ -22,20 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/chars.h"
 #include "common/limits.h"
 
 /* ---- JSON string decoding --------------------------------------------------------------------------------------- */
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* Four hex digits at p (p + 4 <= e), or -1. */
 static long
@@ -45,7 +35,7 @@ hex4(const char *p, const char *e)
 	if (e - p < 4)
 		return -1;
 	for (int i = 0; i < 4; i++) {
-		int h = hexval((unsigned char)p[i]);
+		int h = hd_hexval((unsigned char)p[i]);
 		if (h < 0)
 			return -1;
 		v = v << 4 | h;

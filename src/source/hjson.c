@@ -8,6 +8,7 @@
  * loop moves forward through the text, so hostile input costs O(len) time and O(min(len, max_tokens)) memory.
  */
 #include "source/hjson.h"
+#include "common/chars.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -60,17 +61,6 @@ add(parser *p, hd_hj_type type, size_t start, size_t end, uint32_t *idx, hd_err 
 	return HD_OK;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* At an opening quote: validate the string; p->pos ends past the closing quote. */
 static hd_code
@@ -94,7 +84,7 @@ scan_string(parser *p, uint32_t *idx, hd_err *err)
 				if (p->pos + 6 > p->len)
 					break;
 				for (int k = 2; k < 6; k++)
-					if (hexval(p->s[p->pos + (size_t)k]) < 0)
+					if (hd_hexval((unsigned char)p->s[p->pos + (size_t)k]) < 0)
 						return bad(p, err, "bad \\u escape");
 				p->pos += 6;
 				continue;
@@ -321,7 +311,7 @@ hex4(const char *s)
 {
 	uint32_t v = 0;
 	for (int k = 0; k < 4; k++)
-		v = v << 4 | (uint32_t)hexval(s[k]);
+		v = v << 4 | (uint32_t)hd_hexval((unsigned char)s[k]);
 	return v;
 }
 

@@ -12,6 +12,7 @@
  * name the entry (1-based) and field ("manifest entry 2: \"endpoint\" is required").
  */
 #include "source/manifest.h"
+#include "common/chars.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -62,17 +63,6 @@ expect(rd *r, char c, const char *what)
 	return HD_OK;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static hd_code
 read_hex4(rd *r, uint32_t *out)
@@ -81,7 +71,7 @@ read_hex4(rd *r, uint32_t *out)
 	if (r->end - r->p < 4)
 		return fail_at(r, r->p, "\\u needs four hex digits");
 	for (int i = 0; i < 4; i++) {
-		int h = hexval(r->p[i]);
+		int h = hd_hexval((unsigned char)r->p[i]);
 		if (h < 0)
 			return fail_at(r, r->p + i, "\\u needs four hex digits");
 		v = v << 4 | (uint32_t)h;
