@@ -651,20 +651,9 @@ pg_load_begin(hd_sink *base, const hd_table *t, const int *cols, int ncols, hd_l
 
 	if (s->state != ST_IDLE)
 		return hd_err_set(err, HD_ERR_INTERNAL, "load_begin while a load is in progress");
-	if (ncols <= 0 || ncols > HD_MAX_FIELDS)
-		return hd_err_set(err, HD_ERR_INTERNAL, "load_begin with %d columns", ncols);
-	free(s->types);
-	if (!(s->types = calloc((size_t)ncols, sizeof *s->types)))
-		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	if ((r = hd_sink_column_types(t, cols, ncols, &s->types, err)) != HD_OK)
+		return r;
 	s->ntypes = ncols;
-	for (int i = 0; i < ncols; i++) {
-		if (cols[i] < 0 || cols[i] >= t->ncols)
-			return hd_err_set(err, HD_ERR_INTERNAL, "load_begin: column index %d out of range", cols[i]);
-		s->types[i] = t->cols[cols[i]].type;
-		if (s->types[i] == HD_T_UNSUPPORTED)
-			return hd_err_set(err, HD_ERR_TABLE, "column \"%s\" has type %s, which hdcopy cannot load",
-			                  t->cols[cols[i]].name, t->cols[cols[i]].type_name);
-	}
 
 	if ((r = ensure_system(s, s->conn, err)) != HD_OK)
 		return r;

@@ -6,6 +6,7 @@
  * The target string is never copied into a message: it may hold a password.
  */
 #include "sink/sink.h"
+#include "common/limits.h"
 #include "sink/pg_int.h"
 
 #include <stdio.h>
@@ -131,4 +132,31 @@ void
 hd_sink_gid(char *buf, size_t n, int64_t query, int slice)
 {
 	snprintf(buf, n, "hdcopy:%lld:%d", (long long)query, slice);
+}
+
+hd_code
+hd_sink_column_types(const hd_table *t, const int *cols, int ncols, hd_type **types, hd_err *err)
+{
+	hd_type *v;
+
+	if (ncols <= 0 || ncols > HD_MAX_FIELDS)
+		return hd_err_set(err, HD_ERR_INTERNAL, "load_begin with %d columns", ncols);
+	free(*types);
+	*types = NULL;
+	if (!(v = calloc((size_t)ncols, sizeof *v)))
+		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+	for (int i = 0; i < ncols; i++) {
+		if (cols[i] < 0 || cols[i] >= t->ncols) {
+			free(v);
+			return hd_err_set(err, HD_ERR_INTERNAL, "load_begin: column index %d out of range", cols[i]);
+		}
+		v[i] = t->cols[cols[i]].type;
+		if (v[i] == HD_T_UNSUPPORTED) {
+			free(v);
+			return hd_err_set(err, HD_ERR_TABLE, "column \"%s\" has type %s, which hdcopy cannot load",
+			                  t->cols[cols[i]].name, t->cols[cols[i]].type_name);
+		}
+	}
+	*types = v;
+	return HD_OK;
 }

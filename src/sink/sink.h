@@ -134,6 +134,10 @@ typedef struct hd_sink_ops {
 	hd_code (*recover)(hd_sink *s, int *committed, int *rolled_back, hd_err *err);
 } hd_sink_ops;
 
+/* The loaded columns' types, in load order, for a sink's encoder: replaces *types (freed first). Checks the column
+ * indexes and refuses types hdcopy cannot load. */
+hd_code hd_sink_column_types(const hd_table *t, const int *cols, int ncols, hd_type **types, hd_err *err);
+
 /* The global id of slice's prepared transaction in load query: "hdcopy:<query>:<slice>". */
 void hd_sink_gid(char *buf, size_t n, int64_t query, int slice);
 
