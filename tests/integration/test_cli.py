@@ -216,3 +216,20 @@ def test_truncated_gzip_fails_naming_the_file_and_loads_nothing(db, tmp_path):
     assert r.returncode == 1
     assert str(f) in r.stderr and "truncated" in r.stderr
     assert db.count("venue") == 0
+
+
+def test_every_option_and_command_is_in_the_man_page_and_readme():
+    """Every --option and command that --help lists is documented in man/hdcopy.1 and README.md."""
+    import re
+    from conftest import ROOT
+    helptext = run_hdcopy("--help").stdout
+    man = (ROOT / "man" / "hdcopy.1").read_text().replace("\\-", "-")
+    readme = (ROOT / "README.md").read_text()
+    options = set(re.findall(r"(--[a-z][a-z-]+)", helptext))
+    assert {"--db", "--file", "--slices", "--json", "--quiet", "--help", "--version"} <= options
+    commands = set(re.findall(r"^  ([a-z]+)(?: |$)", helptext.split("Commands:")[1].split("Environment:")[0],
+                              re.M))
+    assert {"recover", "key", "nodes", "cluster"} <= commands
+    for word in sorted(options | commands):
+        assert word in man, f"{word} is not in the man page"
+        assert word in readme, f"{word} is not in the README"
