@@ -57,6 +57,11 @@ typedef struct hd_options {
 	hd_message_fn message;    /* may be NULL */
 	hd_rows_fn rows;          /* may be NULL */
 	void *ctx;
+	/* Added for `hdcopy serve` (issue 10): a COPY ends with its slices prepared (PostgreSQL two-phase commit, even
+	 * with one slice) instead of committed, and the caller decides: it runs the statement of hd_session_decision_sql()
+	 * in a transaction of its own choosing, and after that transaction has ended calls hd_session_settle(). Needs
+	 * max_prepared_transactions > 0 (HD_ERR_UNSUPPORTED otherwise, and on SQLite). NOLOAD prepares nothing. */
+	bool prepare_only;
 } hd_options;
 
 /* Per-file outcome of a COPY. */
@@ -108,6 +113,30 @@ hd_code hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *r
  * COPY does this first; `hdcopy recover` does only this. */
 hd_code hd_session_recover(hd_session *s, int *committed, int *rolled_back, hd_err *err);
 
+/* ---- Prepare-only loads (hd_options.prepare_only; `hdcopy serve` inside a client's transaction block) ------------
+ * After a successful COPY the session holds one pending load: its slices are prepared transactions, and the session
+ * keeps the load's lock (so recovery leaves it alone) until hd_session_settle() or hd_session_close(). The commit
+ * decision is the row that hd_session_decision_sql()'s INSERT writes into hdcopy.load_decisions — the same row the
+ * CLI writes in autocommit and recovery looks for (docs/internals/commit.md). A second COPY on a session with a
+ * pending load is refused. */
+
+/* True when the session holds a pending load. */
+bool hd_session_pending(const hd_session *s);
+/* The statement that records the pending load's commit decision ("INSERT INTO hdcopy.load_decisions …"), NUL-ended,
+ * into buf (n bytes). HD_ERR_USAGE when nothing is pending. */
+hd_code hd_session_decision_sql(const hd_session *s, char *buf, size_t n, hd_err *err);
+/* Settle the pending load by its decision, read now on this session: the row exists (the caller's transaction
+ * committed) → COMMIT PREPARED every slice, else ROLLBACK PREPARED. Call it only once the transaction that ran the
+ * decision statement has ended, or when it never ran; when its outcome is unknown (the connection broke during
+ * COMMIT), close the session instead and let recovery decide later. *committed (may be NULL) says which. A failure
+ * part way leaves the rest to recovery (the error says so). Nothing pending: HD_OK, *committed = false. */
+hd_code hd_session_settle(hd_session *s, bool *committed, hd_err *err);
+
+/* Parse and validate sql as a Redshift COPY without running anything: HD_OK when it is one hdcopy would run,
+ * else the parser's error (HD_ERR_SYNTAX or HD_ERR_UNSUPPORTED, with the position). For `hdcopy serve`'s rule of
+ * which COPY statements it runs itself (docs/serve.md). */
+hd_code hd_copy_check(const char *sql, size_t len, hd_err *err);
+
 /* Scripts: the next non-empty statement of script[0..len) from *pos, split on ';' outside quotes, dollar quotes and
  * comments. Returns 1 with *out set, 0 at the end, -1 on an unterminated quote or comment (err says where). */
 typedef struct hd_statement {
@@ -135,6 +164,33 @@ void hd_access_strv_free(char **v, int n);
 /* A ready authorized_keys line for pubkey: from="addr,…",no-pty,no-agent-forwarding,no-port-forwarding,
  * no-X11-forwarding <pubkey>. Addresses may be IPs, CIDRs or patterns; '"', ',' and white space are refused. */
 hd_code hd_access_authorized_line(const char *pubkey, char *const *addrs, int n, char **line, hd_err *err);
+
+/* ---- Roles and ASSUMEROLE grants (issue 9; src/access/role.c; docs/setup.md) ------------------------------------
+ * A role (what IAM_ROLE names) is kept in a PostgreSQL target's hdcopy schema: its policy (clusters, path globs, SSH
+ * hosts) and identity names (ssh user, HDFS user, Kerberos principal). Its secrets stay in $HDCOPY_HOME: the key
+ * file of profiles/NAME, and secrets/NAME.keytab or secrets/NAME.token (copied there, 0600, by role create). GRANT /
+ * REVOKE ASSUMEROLE statements are run by hd_session_exec(). SQLite targets have no role catalog. */
+typedef struct hd_role_def {
+	const char *name;                 /* 1-64 of [A-Za-z0-9+=,.@_-] */
+	const char *const *clusters;      /* cluster ID globs; "hdfs://NAMENODE[:PORT]" globs for hdfs:// URLs */
+	int nclusters;
+	const char *const *paths;         /* path globs ('**' crosses '/'); apply to every source, local ones too */
+	int npaths;
+	const char *const *hosts;         /* SSH manifest endpoint host globs */
+	int nhosts;
+	const char *ssh_user;             /* login for SSH; NULL = the profile's / the manifest's */
+	const char *hdfs_user;            /* WebHDFS user.name (simple auth); NULL = the environment's */
+	const char *keytab_file;          /* with principal: Kerberos (SPNEGO); the file is copied into $HDCOPY_HOME */
+	const char *principal;
+	const char *token_file;           /* a delegation token file, copied into $HDCOPY_HOME */
+	bool is_default;                  /* what IAM_ROLE default (and a remote COPY with no authorization) uses */
+	bool replace;                     /* replace an existing role of this name (its owner or a superuser) */
+} hd_role_def;
+
+hd_code hd_session_role_create(hd_session *s, const hd_role_def *d, hd_err *err);
+hd_code hd_session_role_drop(hd_session *s, const char *name, hd_err *err);
+/* Rows through the session's rows callback: every role, or the one named (name != NULL). */
+hd_code hd_session_role_list(hd_session *s, const char *name, hd_err *err);
 
 /* The library's version string. */
 const char *hd_version(void);

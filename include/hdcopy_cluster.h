@@ -38,4 +38,48 @@ void hd_cluster_free(hd_cluster *c);
  * sorted. Free each and the array. */
 hd_code hd_cluster_discover(const char *namenode, char ***hosts, int *n, hd_err *err);
 
+/* ---- `hdcopy cluster check ID` (issue 9; src/source/cluster_check.c): a pre-flight doctor, one row per host ------ */
+enum { HD_CHECK_TCP, HD_CHECK_HOSTKEY, HD_CHECK_AUTH, HD_CHECK_HDFS, HD_CHECK_NAMENODE, HD_CHECK_PATHS, HD_CHECK__N };
+typedef struct hd_check_cell {
+	int state;          /* 0 not run (an earlier step failed), 1 passed, 2 failed */
+	char detail[2048];  /* what was found; for a failure, the exact fix */
+} hd_check_cell;
+typedef struct hd_check_row {
+	char host[256];
+	int port;
+	char user[257];
+	hd_check_cell c[HD_CHECK__N];
+} hd_check_row;
+typedef struct hd_check_opts {
+	const char *user;              /* SSH login (a role's ssh_user); NULL = the cluster's ssh_user */
+	const char *hdfs_user;         /* WebHDFS user.name; NULL = the environment's */
+	const char *const *paths;      /* path globs to check on the NameNode (a role's --path) */
+	int npaths;
+	int timeout;                   /* seconds per step; 0 = 5 */
+} hd_check_opts;
+/* Check every host of cluster id; *rows (free()) has one row per host. HD_OK even when cells fail. */
+hd_code hd_cluster_check(const char *id, const hd_check_opts *o, hd_check_row **rows, int *n, hd_err *err);
+
+/* ---- `hdcopy cluster authorize | deauthorize ID` (issue 9; src/source/cluster_authorize.c) ---------------------- */
+typedef struct hd_authorize_opts {
+	const char *admin_user;           /* the operator's login on the hosts (root, or sudo -n without a password) */
+	const char *admin_key;            /* its private key; NULL = ~/.ssh/id_ed25519 */
+	const char *user;                 /* whose authorized_keys; NULL = the cluster's ssh_user */
+	const char *authorized_keys_file; /* NULL = ~USER/.ssh/authorized_keys on the host */
+	bool deauthorize;
+	bool dry_run;                     /* only build the commands */
+	bool trust_on_first_use;          /* record an unknown host key in $HDCOPY_HOME/known_hosts */
+	int timeout;
+} hd_authorize_opts;
+typedef struct hd_authorize_row {
+	char host[256];
+	int port;
+	int state;          /* 0 dry run, 1 done, 2 failed */
+	char detail[2048];
+	char note[256];
+	char *command;      /* dry run: the command the admin session would run */
+} hd_authorize_row;
+hd_code hd_cluster_authorize(const char *id, const hd_authorize_opts *o, hd_authorize_row **rows, int *n, hd_err *err);
+void hd_authorize_rows_free(hd_authorize_row *rows, int n);
+
 #endif

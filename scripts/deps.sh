@@ -7,7 +7,9 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libpq-dev libsqlite3-dev libcmocka-dev zlib1g-dev libzstd-dev libbz2-dev liblzo2-dev libisal-dev
       postgresql postgresql-client sqlite3 valgrind python3 python3-pip nodejs gzip bzip2 zstd lzop
       libssh-dev openssh-server openssh-client nftables iproute2  # SSH sources + their netns/sshd tests
-      libcurl4-openssl-dev openjdk-17-jdk-headless maven)  # hdfs:// over WebHDFS; the tests' MiniDFSCluster
+      libcurl4-openssl-dev openjdk-17-jdk-headless maven  # hdfs:// over WebHDFS; the tests' MiniDFSCluster
+      libevent-dev  # hdcopy serve's event loop (docs/serve.md)
+      clang libclang-rt-14-dev)  # tests/fuzz: libFuzzer + ASan/UBSan runtimes of Debian 12's clang 14
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,4 +24,6 @@ fi
 # The Debian postgresql package starts a cluster of its own; our tests start private servers and need none.
 if [ "${1:-}" = "--tests" ]; then
 	python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
+	# tests/integration/test_serve.py: a real driver (extended protocol, SCRAM, cancel) through hdcopy serve
+	python3 -c 'import psycopg' 2>/dev/null || python3 -m pip install -q 'psycopg[binary]'
 fi

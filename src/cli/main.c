@@ -17,6 +17,8 @@
 #include "cli/output.h"
 #include "cli/cmd_key.h"
 #include "cli/cmd_cluster.h"
+#include "cli/cmd_serve.h" /* issue 10: hdcopy serve */
+#include "cli/cmd_role.h"
 
 #define DEFAULT_TARGET "sqlite:hdcopy.db"
 #define MAX_SCRIPT (64u << 20)
@@ -40,6 +42,9 @@ usage(FILE *out)
 	    "       hdcopy [--json] key [show | authorized-line]\n"
 	    "       hdcopy [--json] nodes\n"
 	    "       hdcopy cluster {add ID --namenode HOST[:PORT] [...] | list | show ID | remove ID}\n"
+	    "       hdcopy serve --upstream URI [--listen ADDR:PORT] [--loader CONNINFO] [-j N] [-v]\n"
+	    "       hdcopy [--db TARGET] role {create NAME [--cluster ID] [--path GLOB] [--host H] [...] | list | show NAME |\n"
+	    "                                drop NAME}\n"
 	    "Run Amazon Redshift COPY statements, and the SQL around them, against PostgreSQL or SQLite.\n"
 	    "\n"
 	    "Statements come from the arguments, from -f FILE, or from standard input; several may be given,\n"
@@ -68,6 +73,13 @@ usage(FILE *out)
 	    "  nodes               print the addresses hdcopy connects from: $HDCOPY_HOME/nodes when it exists\n"
 	    "                      (a multi-host loader), else this machine's non-loopback addresses\n"
 	    "  cluster ...         the cluster catalog for emr://ID/path (hdcopy cluster --help; docs/hdfs.md)\n"
+	    "                      (issue 9: cluster check ID, the pre-flight doctor; cluster authorize|deauthorize ID,\n"
+	    "                      the loader's authorized_keys line and nft rule on every host; docs/setup.md)\n"
+	    "  serve ...           a PostgreSQL-protocol front door: relays sessions to --upstream and runs the\n"
+	    "                      Redshift COPYs they send (hdcopy serve --help; docs/serve.md)\n"
+	    "  role ...            roles for IAM_ROLE: identity + policy of what a load may read, kept in the target\n"
+	    "                      (hdcopy role --help; docs/setup.md). GRANT/REVOKE ASSUMEROLE ON 'role' TO user FOR COPY\n"
+	    "                      run as statements, like COPY\n"
 	    "\n"
 	    "Environment:\n"
 	    "  HDCOPY_DB           the default target\n"
@@ -205,6 +217,27 @@ main(int argc, char **argv)
 	/* Issue 7: `hdcopy cluster …` (cmd_cluster.c) has options of its own, so it is dispatched before getopt. */
 	if (argc > 1 && strcmp(argv[1], "cluster") == 0)
 		return hd_cli_cmd_cluster(argc - 1, argv + 1);
+	/* Issue 10: `hdcopy serve …` (cmd_serve.c, src/serve) has options of its own too. */
+	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+		return hd_cli_cmd_serve(argc - 1, argv + 1);
+	/* Issue 9: `hdcopy [--db T] [--json] role …` (cmd_role.c) has options of its own: dispatched before getopt. */
+	{
+		const char *t = NULL;
+		bool j = false;
+		int i = 1;
+		for (; i < argc; i++) {
+			if ((strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--db") == 0) && i + 1 < argc)
+				t = argv[++i];
+			else if (strncmp(argv[i], "--db=", 5) == 0)
+				t = argv[i] + 5;
+			else if (strcmp(argv[i], "--json") == 0)
+				j = true;
+			else if (strcmp(argv[i], "-q") != 0 && strcmp(argv[i], "--quiet") != 0)
+				break;
+		}
+		if (i < argc && strcmp(argv[i], "role") == 0)
+			return hd_cli_cmd_role(argc - i, argv + i, t, j);
+	}
 	while ((ch = getopt_long(argc, argv, "d:f:j:qhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': c.target = optarg; break;

@@ -22,6 +22,8 @@
 typedef struct gz_stream {
 	hd_codec_common c;
 	bool in_member;
+	bool in_header;  /* the member's header is being read (isal_read_gzip_header) */
+	struct isal_gzip_header hdr; /* kept across calls: a header may arrive in pieces (intel/isa-l#224) */
 	uint64_t members; /* members completed */
 	struct inflate_state st;
 } gz_stream;
@@ -59,7 +61,9 @@ gz_next_member(gz_stream *g, hd_err *err)
 	/* A lone 1f at the very end is begun as a member so that it reports as truncated. */
 	if (p[0] == 0x1f && (a < 2 || p[1] == 0x8b)) {
 		isal_inflate_reset(&g->st);
-		g->st.crc_flag = ISAL_GZIP;
+		g->st.crc_flag = ISAL_GZIP_NO_HDR_VER; /* header read by isal_read_gzip_header; trailer checked */
+		isal_gzip_header_init(&g->hdr);
+		g->in_header = true;
 		g->in_member = true;
 		return 1;
 	}
@@ -93,6 +97,27 @@ gz_read(hd_stream *s, void *buf, size_t n, hd_err *err)
 		in0 = c->in.buf + c->in.pos;
 		g->st.next_in = in0;
 		g->st.avail_in = (uint32_t)hd_codec_avail(c);
+		if (g->in_header) {
+			r = isal_read_gzip_header(&g->st, &g->hdr);
+			c->in.pos += (size_t)(g->st.next_in - in0);
+			if (r == ISAL_DECOMP_OK) {
+				g->in_header = false;
+				continue;
+			}
+			if (r == ISAL_END_INPUT) {
+				if (c->in.eof) {
+					hd_codec_fail(c, err, "truncated gzip stream (unexpected end of file after %llu bytes)",
+						      (unsigned long long)(c->in.base + c->in.len));
+					break;
+				}
+				if (hd_codec_need(c, hd_codec_avail(c) + 1, err) < 0)
+					break;
+				continue;
+			}
+			hd_codec_fail(c, err, "corrupt gzip data: %s (member %llu, near compressed byte %llu)",
+				      isal_error(r), (unsigned long long)g->members + 1, (unsigned long long)hd_codec_offset(c));
+			break;
+		}
 		g->st.next_out = out + done;
 		g->st.avail_out = (uint32_t)want;
 		r = isal_inflate(&g->st);

@@ -727,7 +727,7 @@ finish_date(dtf *f, int64_t *days, bool ts)
 		*days = date2j(y, f->mon, f->day) - POSTGRES_EPOCH_JDATE;
 	}
 range:
-	if (*days < DATE_MIN_DAYS || *days > date2j(DATE_MAX_YEAR, 12, 31) - POSTGRES_EPOCH_JDATE)
+	if (*days < DATE_MIN_DAYS || *days > date2j(ts ? TS_MAX_YEAR : DATE_MAX_YEAR, 12, 31) - POSTGRES_EPOCH_JDATE)
 		return false;
 	return true;
 }

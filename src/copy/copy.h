@@ -85,6 +85,10 @@ typedef struct hd_copy_spec {
 	char *access_key_id;
 	char *secret_access_key; /* secret */
 	char *session_token;     /* secret */
+	/* Added for roles (issue 9): the role the session resolved and authorized for this COPY (access/ fills it in
+	 * before the load; the parser leaves it NULL). NULL = no role: a local load without an authorization clause,
+	 * an SQLite target, or a database whose role catalog is empty (the environment's identity, as before). */
+	const struct hd_access_role *role;
 
 	/* Format */
 	hd_format_kind format;
@@ -163,5 +167,32 @@ int hd_script_next(const char *script, size_t len, size_t *pos, hd_stmt *out, hd
 
 /* True when the statement's first keyword is COPY (case-insensitive, after comments). */
 bool hd_stmt_is_copy(const hd_stmt *st);
+
+/* --- GRANT / REVOKE ASSUMEROLE (issue 9; grant.c) ----------------------------------------------------------------
+ *   GRANT  ASSUMEROLE ON { 'role' [, ...] | ALL } TO   { user | ROLE role | PUBLIC } [, ...] FOR { COPY | ALL }
+ *   REVOKE ASSUMEROLE ON { 'role' [, ...] | ALL } FROM { user | ROLE role | PUBLIC } [, ...] FOR { COPY | ALL }
+ * hdcopy runs these itself (access/); PostgreSQL never sees them. */
+
+typedef struct hd_grantee {
+	char type;   /* 'u' a user, 'g' ROLE name (a PostgreSQL role used as a group), 'p' PUBLIC — Redshift's letters */
+	char *name;  /* NULL for PUBLIC; identifiers folded to lower case unless "quoted" */
+} hd_grantee;
+
+typedef struct hd_grant {
+	bool revoke;
+	bool all_roles;        /* ON ALL */
+	char **roles;          /* role names (an ARN's name part), nroles of them; none with ON ALL */
+	int nroles;
+	hd_grantee *grantees;
+	int ngrantees;
+	bool for_all;          /* FOR ALL; else FOR COPY */
+} hd_grant;
+
+/* True when the statement starts with GRANT ASSUMEROLE or REVOKE ASSUMEROLE (case-insensitive, after comments). */
+bool hd_stmt_is_assumerole(const hd_stmt *st);
+/* Parse one GRANT/REVOKE ASSUMEROLE statement. HD_ERR_SYNTAX with the position; FOR UNLOAD, EXTERNAL FUNCTION and
+ * CREATE MODEL are HD_ERR_UNSUPPORTED (hdcopy runs only COPY). Free with hd_grant_free(). */
+hd_code hd_grant_parse(const char *sql, size_t len, hd_grant **out, hd_err *err);
+void hd_grant_free(hd_grant *g);
 
 #endif

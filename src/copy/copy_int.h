@@ -68,4 +68,8 @@ size_t hd_copy_skip_blank(const char *s, size_t len, size_t pos, bool *untermina
  * does not end. escape: E'…' rules (backslash takes the next byte). */
 size_t hd_copy_quote_end(const char *s, size_t len, size_t pos, char q, bool escape);
 
+/* A role string's name (parse.c): the last segment after ":role/" in an ARN, else the whole string. Malloc'd; NULL
+ * when out of memory. Shared by COPY's IAM_ROLE and GRANT/REVOKE ASSUMEROLE (grant.c). */
+char *hd_copy_role_name_of(const char *role);
+
 #endif

@@ -456,8 +456,8 @@ parse_source(parser *p, const hd_token *t)
 
 /* The role's name: the last path segment after "role/" in an ARN ("arn:aws:iam::1:role/path/Name" → "Name"; for a
  * chain "arn…role/A,arn…role/B" the last role, the one that reads the data), else the whole string. */
-static char *
-role_name_of(const char *role)
+char * /* exported for grant.c (issue 9): GRANT ASSUMEROLE names roles the same way */
+hd_copy_role_name_of(const char *role)
 {
 	const char *last = strrchr(role, ',');
 	const char *r = last ? last + 1 : role, *m, *slash;
@@ -477,7 +477,7 @@ set_role(parser *p, const char *role, size_t len, size_t pos, const char *name)
 	if (len == 0)
 		return fail(p, HD_ERR_SYNTAX, pos, "%s requires a role", name);
 	replace(&s->iam_role, dupn(role, len));
-	replace(&s->role_name, s->iam_role ? role_name_of(s->iam_role) : NULL);
+	replace(&s->role_name, s->iam_role ? hd_copy_role_name_of(s->iam_role) : NULL);
 	if (!s->iam_role || !s->role_name)
 		return nomem(p);
 	if (s->role_name[0] == '\0')

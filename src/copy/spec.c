@@ -158,7 +158,8 @@ hd_copy_spec_describe(const hd_copy_spec *s, hd_buf *b)
 		TRY(put_str(b, s->iam_role, strlen(s->iam_role)));
 	} else if (s->auth == HD_AUTH_CREDENTIALS && s->iam_role) {
 		TRY(hd_buf_append_str(b, " CREDENTIALS 'aws_iam_role="));
-		TRY(hd_buf_append_str(b, s->iam_role)); /* no spaces or quotes: CREDENTIALS refuses spaces; ' is rare */
+		for (const char *q = s->iam_role; *q; q++) /* a ' in the role is doubled, as put_str() does */
+			TRY(*q == '\'' ? hd_buf_append(b, "''", 2) : hd_buf_append(b, q, 1));
 		TRY(hd_buf_append(b, "'", 1));
 	} else if (s->auth == HD_AUTH_CREDENTIALS) {
 		TRY(hd_buf_append_str(b, " CREDENTIALS 'aws_access_key_id=***;aws_secret_access_key=***"));

@@ -320,8 +320,7 @@ fw_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 		free(r);
 		return c;
 	}
-	if (o->first_line > 0)
-		r->rb.line = o->first_line;
+	hd_rdbuf_place(&r->rb, o->first_offset, o->first_line); /* byte-range units: offsets and lines in the file */
 	hd_scanset_init(&r->set, '\n', '\n', '\n');
 	r->fn = hd_classify_get();
 	*out = (hd_reader *)(void *)r;

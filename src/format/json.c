@@ -852,7 +852,7 @@ build(js_reader *r, const hd_jpaths *jp, hd_err *err)
 		}
 	} else {
 		for (int i = 0; i < r->ncol; i++)
-			add_path(r, &jp->steps[jp->first[i]], jp->first[i + 1] - jp->first[i], i);
+			add_path(r, jp->steps ? &jp->steps[jp->first[i]] : NULL, jp->first[i + 1] - jp->first[i], i); /* '$' */
 	}
 out:
 	free(auto_steps);

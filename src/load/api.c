@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access/access.h"
 #include "common/err.h"
 #include "copy/copy.h"
 #include "load/load.h"
@@ -19,6 +20,8 @@ struct hd_session {
 	const hd_sink_ops *sops;
 	hd_sink *sink;
 	hd_options opt;
+	int64_t pending_query;   /* issue 10: a prepare-only load awaiting hd_session_settle(), 0 = none */
+	int pending_slices;
 };
 
 const char *
@@ -112,6 +115,7 @@ hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_e
 {
 	hd_stmt st = { sql, len, 0, 1 };
 	hd_copy_spec *spec = NULL;
+	hd_access_role *role = NULL; /* issue 9 */
 	hd_code r;
 
 	memset(res, 0, sizeof *res);
@@ -120,12 +124,37 @@ hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_e
 	if (hd_stmt_is_copy(&st)) {
 		hd_load_env env = {
 			.target = s->target, .sops = s->sops, .sink = s->sink, .slices = s->opt.slices, .progress = s->opt.progress,
-			.message = s->opt.message, .ctx = s->opt.ctx,
+			.message = s->opt.message, .ctx = s->opt.ctx, .prepare_only = s->opt.prepare_only,
 		};
+		if (s->pending_query)
+			return hd_err_set(err, HD_ERR_USAGE, "this session holds a prepared load that is not settled yet");
 		if ((r = hd_copy_parse(sql, len, &spec, err)) != HD_OK)
 			return r;
+		/* Issue 9: INSERT privilege, role, ASSUMEROLE and the role's policy — before any source is touched. */
+		if ((r = hd_access_authorize(s->sops, s->sink, spec, &role, err)) != HD_OK) {
+			hd_copy_spec_free(spec);
+			return r;
+		}
+		spec->role = role;
 		r = hd_load_copy(&env, spec, res, err);
+		hd_access_role_free(role); /* issue 9 */
+		if (r == HD_OK && s->opt.prepare_only && !spec->noload) {
+			s->pending_query = res->query_id;
+			s->pending_slices = res->slices;
+		}
 		hd_copy_spec_free(spec);
+		return r;
+	}
+
+	/* Issue 9: GRANT / REVOKE ASSUMEROLE are hdcopy's own (the target's parser would reject them). */
+	if (hd_stmt_is_assumerole(&st)) {
+		hd_grant *g = NULL;
+		if ((r = hd_grant_parse(sql, len, &g, err)) != HD_OK)
+			return r;
+		r = hd_access_grant_exec(s->sops, s->sink, g, err);
+		if (r == HD_OK)
+			snprintf(res->tag, sizeof res->tag, "%s", g->revoke ? "REVOKE" : "GRANT");
+		hd_grant_free(g);
 		return r;
 	}
 
@@ -141,4 +170,110 @@ hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_e
 			snprintf(res->tag, sizeof res->tag, "%s", tag);
 		return r;
 	}
+}
+
+/* ---- issue 10: prepare-only loads, settled by the caller's decision ------------------------------------------ */
+
+bool
+hd_session_pending(const hd_session *s)
+{
+	return s && s->pending_query != 0;
+}
+
+hd_code
+hd_session_decision_sql(const hd_session *s, char *buf, size_t n, hd_err *err)
+{
+	int w;
+	if (!s->pending_query)
+		return hd_err_set(err, HD_ERR_USAGE, "no prepared load is pending");
+	/* Two integers: nothing to quote. The table and its grants are created by the load (sink/pg.c system_ddl). */
+	w = snprintf(buf, n, "INSERT INTO hdcopy.load_decisions (query, nslices) VALUES (%lld, %d)",
+	             (long long)s->pending_query, s->pending_slices);
+	if (w < 0 || (size_t)w >= n)
+		return hd_err_set(err, HD_ERR_LIMIT, "buffer too small for the decision statement");
+	return HD_OK;
+}
+
+static int
+count_rows(void *ctx, int ncols, const char *const *names, const char *const *values)
+{
+	(void)ncols;
+	(void)names;
+	if (values)
+		(*(int *)ctx)++;
+	return 0;
+}
+
+hd_code
+hd_session_settle(hd_session *s, bool *committed, hd_err *err)
+{
+	char sql[128], gid[64];
+	const char *tag = NULL;
+	int found = 0;
+	bool commit_it;
+	hd_code r;
+
+	if (committed)
+		*committed = false;
+	if (!s->pending_query)
+		return HD_OK;
+	if (!s->sops->finish_prepared || !s->sops->forget)
+		return hd_err_set(err, HD_ERR_INTERNAL, "the target has no prepared transactions");
+	/* The recovery rule, read on the session that holds the load's lock: no recovery can race with us. */
+	snprintf(sql, sizeof sql, "SELECT 1 FROM hdcopy.load_decisions WHERE query = %lld", (long long)s->pending_query);
+	if ((r = s->sops->exec(s->sink, sql, count_rows, &found, &tag, err)) != HD_OK)
+		return hd_err_prefix(err, "could not read the commit decision of load %lld (recovery will settle it)",
+		                     (long long)s->pending_query);
+	commit_it = found > 0;
+	for (int i = 0; i < s->pending_slices; i++) {
+		hd_sink_gid(gid, sizeof gid, s->pending_query, i);
+		if ((r = s->sops->finish_prepared(s->sink, gid, commit_it, err)) != HD_OK)
+			return hd_err_prefix(err, "load %lld (hdcopy recover will %s the rest)", (long long)s->pending_query,
+			                     commit_it ? "commit" : "roll back");
+	}
+	if (committed)
+		*committed = commit_it;
+	/* Drop the decision row and release the lock. */
+	r = s->sops->forget(s->sink, s->pending_query, err);
+	s->pending_query = 0;
+	s->pending_slices = 0;
+	return r;
+}
+
+hd_code
+hd_copy_check(const char *sql, size_t len, hd_err *err)
+{
+	hd_stmt st = { sql, len, 0, 1 };
+	hd_copy_spec *spec = NULL;
+	hd_code r;
+
+	hd_err_clear(err);
+	if (!hd_stmt_is_copy(&st))
+		return hd_err_set(err, HD_ERR_SYNTAX, "not a COPY statement");
+	r = hd_copy_parse(sql, len, &spec, err);
+	hd_copy_spec_free(spec);
+	return r;
+}
+
+/* ---- roles (issue 9) ------------------------------------------------------------------------------------------- */
+
+hd_code
+hd_session_role_create(hd_session *s, const hd_role_def *d, hd_err *err)
+{
+	hd_err_clear(err);
+	return hd_access_role_create(s->sops, s->sink, d, err);
+}
+
+hd_code
+hd_session_role_drop(hd_session *s, const char *name, hd_err *err)
+{
+	hd_err_clear(err);
+	return hd_access_role_drop(s->sops, s->sink, name, err);
+}
+
+hd_code
+hd_session_role_list(hd_session *s, const char *name, hd_err *err)
+{
+	hd_err_clear(err);
+	return hd_access_role_list(s->sops, s->sink, name, s->opt.rows, s->opt.ctx, err);
 }

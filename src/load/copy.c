@@ -209,6 +209,8 @@ choose_mode(run *R)
 	const hd_sink_ops *sops = R->env->sops;
 	if (R->spec->noload)
 		return MODE_NOLOAD;
+	if (R->env->prepare_only) /* issue 10: the caller decides, so even one slice prepares (hd_load_copy checks) */
+		return MODE_2PC;
 	if (R->n == 1)
 		return MODE_ONE;
 	if (sops->max_writers == 1 || !sops->can_prepare || !sops->load_prepare)
@@ -348,6 +350,12 @@ commit_2pc(run *R, const hd_file_result *files, hd_err *err)
 		R->prepared[i] = r == HD_OK;
 	}
 	free(lc);
+	if (r == HD_OK && R->env->prepare_only) {
+		/* Issue 10: prepared, and the decision is the caller's (hd_session_settle); the lock stays held. */
+		for (int i = 0; i < R->n; i++)
+			R->prepared[i] = false;
+		return HD_OK;
+	}
 	if (r == HD_OK)
 		r = sops->decide(R->env->sink, R->info.query, R->n, err);
 	if (r) {
@@ -531,6 +539,14 @@ hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, h
 
 	R.n = effective_slices(env, &R.plan);
 	R.mode = choose_mode(&R);
+	if (R.mode == MODE_2PC && env->prepare_only &&
+	    (!env->sops->can_prepare || !env->sops->load_prepare || env->sops->max_writers == 1 ||
+	     !env->sops->can_prepare(env->sink))) {
+		r = hd_err_set(err, HD_ERR_UNSUPPORTED,
+		               "a COPY inside a transaction block needs prepared transactions on the target "
+		               "(PostgreSQL with max_prepared_transactions > 0)");
+		goto out;
+	}
 	res->slices = R.n;
 	res->commit_method = mode_names[R.mode];
 

@@ -22,6 +22,7 @@ typedef struct hd_load_env {
 	bool progress;             /* draw a progress line on stderr (a terminal) */
 	hd_message_fn message;
 	void *ctx;
+	bool prepare_only;         /* issue 10: end with every slice prepared; the caller decides (hdcopy.h) */
 } hd_load_env;
 
 hd_code hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, hd_err *err);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h" /* issue 9: role policy on listed files */
 #include "codec/codec.h"
 #include "common/limits.h"
 
@@ -137,60 +138,16 @@ check_implemented(const hd_copy_spec *spec, hd_plan *p, hd_err *err)
 	return HD_OK;
 }
 
-/* A jsonpaths file: read whole (it is small: capped) from where the statement says. */
+/* A jsonpaths file: read whole (it is small: capped) from where the statement says, through the source layer as data
+ * would be: a local path (file:// too), hdfs:// or emr:// (issue 7: hd_source_read_small, shared with SSH manifests). */
 static hd_code
 read_jsonpaths(const hd_copy_spec *spec, hd_plan *p, hd_err *err)
 {
-	hd_copy_spec loc;
-	const hd_source_ops *src;
-	hd_units units = { 0 };
-	hd_stream *in = NULL;
 	hd_buf b;
 	hd_code r;
-	const char *path = spec->json_arg;
 
-	/* Read it through the source layer, as data would be: a local path (file:// too), later hdfs:// and emr://. */
-	memset(&loc, 0, sizeof loc);
-	loc.src_kind = HD_SRC_LOCAL;
-	if (strncmp(path, "file://", 7) == 0)
-		path += 7;
-	else if (strstr(path, "://"))
-		return hd_err_set(err, HD_ERR_UNSUPPORTED, "a jsonpaths file at '%s' is not supported yet: give a local path",
-		                  spec->json_arg);
-	loc.source = (char *)spec->json_arg;
-	loc.src_path = (char *)path;
-	if (!(src = hd_source_for(&loc, err)))
-		return err->code;
-	if ((r = src->list(&loc, &units, err)) != HD_OK)
-		return hd_err_prefix(err, "jsonpaths file");
-	if (units.n != 1 || strcmp(units.v[0].name, path) != 0) {
-		hd_units_free(&units);
-		return hd_err_set(err, HD_ERR_NOTFOUND, "jsonpaths file '%s' not found", spec->json_arg);
-	}
-	hd_buf_init(&b, HD_MAX_JSONPATHS);
-	r = src->open(&loc, &units.v[0], &in, err);
-	while (r == HD_OK) {
-		ssize_t got;
-		if ((r = hd_buf_reserve(&b, 65536)) != HD_OK) {
-			hd_err_set(err, r, "jsonpaths file '%s' is larger than %u bytes", spec->json_arg, HD_MAX_JSONPATHS);
-			break;
-		}
-		got = hd_stream_read(in, b.data + b.len, 65536, err);
-		if (got < 0)
-			r = err->code ? err->code : HD_ERR_IO;
-		else if (got == 0)
-			break;
-		else
-			b.len += (size_t)got;
-	}
-	hd_stream_close(in);
-	hd_units_free(&units);
-	if (r == HD_OK)
-		r = hd_buf_cstr(&b);
-	if (r) {
-		hd_buf_free(&b);
+	if ((r = hd_source_read_small(spec->json_arg, spec, HD_MAX_JSONPATHS, "jsonpaths file", &b, err)) != HD_OK)
 		return r;
-	}
 	p->jsonpaths = b.data;
 	p->fmt.jsonpaths = b.data;
 	p->fmt.jsonpaths_len = b.len;
@@ -265,7 +222,15 @@ hd_plan_build(const hd_load_env *env, const hd_copy_spec *spec, hd_plan *p, hd_e
 	p->maxerror = spec->ignoreallerrors ? LONG_MAX : spec->maxerror;
 
 	/* Last: list the sources (this touches the file system or the network). */
-	return p->source->list(spec, &p->files, err);
+	if ((r = p->source->list(spec, &p->files, err)) != HD_OK)
+		return r;
+	/* Issue 9: every listed file inside the role's path globs, before any is opened (a glob or prefix may expand
+	 * beyond what the FROM's text showed). */
+	for (int i = 0; spec->role && i < p->files.n; i++)
+		if ((r = hd_access_policy_unit(spec->role, spec->ssh ? HD_SRC_SSH : spec->src_kind, p->files.v[i].name,
+		                               err)) != HD_OK)
+			return r;
+	return HD_OK;
 }
 
 void

@@ -130,7 +130,7 @@ hd_plan_split(hd_plan *p, int slices, hd_err *err)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	for (int i = 0; i < p->files.n && r == HD_OK; i++) {
 		const hd_unit *f = &p->files.v[i];
-		if (can_split && f->size > chunk + chunk / 2) {
+		if (can_split && !f->whole && f->size > chunk + chunk / 2) { /* whole: emr:// over SSH (issue 7) */
 			r = split_file(p, i, chunk, &work, &cap, err);
 			continue;
 		}

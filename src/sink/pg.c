@@ -98,7 +98,116 @@ static const char system_ddl[] =
 	"    CREATE POLICY own_rows ON hdcopy.stl_load_commits\n"
 	"      USING (userid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user));\n"
 	"  END IF;\n"
-	"END$$;\n";
+	"END$$;\n"
+	/* Issue 9: roles (identity + policy; no secrets — those stay in the loader's $HDCOPY_HOME) and ASSUMEROLE grants.
+	 * Everyone may read them (has_assumerole_privilege needs to); only the SECURITY DEFINER functions below write them,
+	 * and they check who asks (session_user): superusers, members of the schema's owner, users with CREATE on schema
+	 * hdcopy (role create), and a role's owner (drop, grant, revoke on that role). docs/setup.md has the model. */
+	"CREATE TABLE IF NOT EXISTS hdcopy.iam_roles (\n"
+	"  name varchar(64) PRIMARY KEY, owner name NOT NULL, is_default boolean NOT NULL DEFAULT false,\n"
+	"  clusters text[] NOT NULL DEFAULT '{}', paths text[] NOT NULL DEFAULT '{}', hosts text[] NOT NULL DEFAULT '{}',\n"
+	"  ssh_user text, hdfs_user text, hdfs_auth varchar(16) NOT NULL DEFAULT 'simple', principal text,\n"
+	"  created timestamptz NOT NULL DEFAULT now());\n"
+	"CREATE UNIQUE INDEX IF NOT EXISTS iam_roles_one_default ON hdcopy.iam_roles (is_default) WHERE is_default;\n"
+	"CREATE TABLE IF NOT EXISTS hdcopy.iam_role_grants (\n"
+	"  role varchar(64) NOT NULL, grantee name NOT NULL, grantee_type \"char\" NOT NULL, cmd varchar(8) NOT NULL,\n"
+	"  grantor name NOT NULL, granted timestamptz NOT NULL DEFAULT now(),\n"
+	"  PRIMARY KEY (role, grantee_type, grantee, cmd));\n"
+	"REVOKE ALL ON hdcopy.iam_roles, hdcopy.iam_role_grants FROM PUBLIC;\n"
+	"GRANT SELECT ON hdcopy.iam_roles, hdcopy.iam_role_grants TO PUBLIC;\n"
+	"CREATE OR REPLACE FUNCTION hdcopy.iam_role_name(text) RETURNS text LANGUAGE sql IMMUTABLE AS\n"
+	"$f$SELECT CASE WHEN $1 LIKE 'arn:%:role/%' THEN regexp_replace($1, '^.*/', '') ELSE $1 END$f$;\n"
+	"CREATE OR REPLACE FUNCTION hdcopy.is_member(name, name) RETURNS boolean LANGUAGE sql STABLE\n"
+	"SET search_path = pg_catalog, pg_temp AS\n"
+	"$f$SELECT CASE WHEN EXISTS (SELECT FROM pg_roles WHERE rolname = $1)\n"
+	"                AND EXISTS (SELECT FROM pg_roles WHERE rolname = $2)\n"
+	"           THEN pg_has_role($1, $2, 'MEMBER') ELSE false END$f$;\n"
+	"CREATE OR REPLACE FUNCTION hdcopy.has_assumerole_privilege(name, text, text) RETURNS boolean LANGUAGE sql\n"
+	"STABLE SET search_path = pg_catalog, pg_temp AS\n"
+	"$f$SELECT EXISTS (SELECT FROM hdcopy.iam_roles x WHERE x.name = hdcopy.iam_role_name($2) AND (\n"
+	"     x.owner = $1 OR EXISTS (SELECT FROM pg_roles WHERE rolname = $1 AND rolsuper)\n"
+	"  OR EXISTS (SELECT FROM hdcopy.iam_role_grants g WHERE g.role IN (x.name, '*')\n"
+	"             AND (g.cmd = 'all' OR g.cmd = lower($3))\n"
+	"             AND (g.grantee_type = 'p' OR hdcopy.is_member($1, g.grantee)))))$f$;\n"
+	"CREATE OR REPLACE FUNCTION hdcopy.has_assumerole_privilege(text, text) RETURNS boolean LANGUAGE sql STABLE\n"
+	"AS $f$SELECT hdcopy.has_assumerole_privilege(current_user, $1, $2)$f$;\n"
+	"CREATE OR REPLACE FUNCTION hdcopy.pg_get_grantee_by_iam_role(text)\n"
+	"RETURNS TABLE (grantee text, grantee_type text, cmd_type text) LANGUAGE sql STABLE\n"
+	"SET search_path = pg_catalog, pg_temp AS\n"
+	"$f$SELECT CASE g.grantee_type WHEN 'p' THEN 'public' ELSE g.grantee::text END, g.grantee_type::text,\n"
+	"          upper(g.cmd)::text FROM hdcopy.iam_role_grants g\n"
+	"   WHERE g.role = hdcopy.iam_role_name($1)\n"
+	"      OR (g.role = '*' AND EXISTS (SELECT FROM hdcopy.iam_roles WHERE name = hdcopy.iam_role_name($1)))\n"
+	"   ORDER BY 2, 1, 3$f$;\n"
+	"CREATE OR REPLACE FUNCTION hdcopy.iam_role_admin(text) RETURNS boolean LANGUAGE sql STABLE\n"
+	"SET search_path = pg_catalog, pg_temp AS\n"
+	"$f$SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = session_user AND rolsuper)\n"
+	"  OR EXISTS (SELECT FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner\n"
+	"             WHERE n.nspname = 'hdcopy' AND hdcopy.is_member(session_user, o.rolname))\n"
+	"  OR ($1 IS NOT NULL AND EXISTS (SELECT FROM hdcopy.iam_roles WHERE name = $1 AND owner = session_user))$f$;\n"
+	"CREATE OR REPLACE FUNCTION hdcopy.iam_role_create(text, boolean, text[], text[], text[], text, text, text,\n"
+	"  text, boolean) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n"
+	"$f$BEGIN\n"
+	"  IF NOT (hdcopy.iam_role_admin(NULL) OR has_schema_privilege(session_user, 'hdcopy', 'CREATE')) THEN\n"
+	"    RAISE EXCEPTION 'permission denied to create role ''%'': a superuser can run GRANT CREATE ON SCHEMA hdcopy TO %',\n"
+	"      $1, quote_ident(session_user) USING ERRCODE = '42501';\n"
+	"  END IF;\n"
+	"  IF EXISTS (SELECT FROM hdcopy.iam_roles WHERE name = $1) THEN\n"
+	"    IF NOT $10 THEN RAISE EXCEPTION 'role ''%'' already exists (hdcopy role show %)', $1, $1\n"
+	"      USING ERRCODE = '42710'; END IF;\n"
+	"    IF NOT hdcopy.iam_role_admin($1) THEN RAISE EXCEPTION 'permission denied to replace role ''%'': only its owner or a superuser may',\n"
+	"      $1 USING ERRCODE = '42501'; END IF;\n"
+	"    DELETE FROM hdcopy.iam_roles WHERE name = $1;\n"
+	"  END IF;\n"
+	"  IF $2 THEN UPDATE hdcopy.iam_roles SET is_default = false WHERE is_default; END IF;\n"
+	"  INSERT INTO hdcopy.iam_roles (name, owner, is_default, clusters, paths, hosts, ssh_user, hdfs_user, hdfs_auth,\n"
+	"    principal) VALUES ($1, session_user, $2, $3, $4, $5, $6, $7, $8, $9);\n"
+	"END$f$;\n"
+	"CREATE OR REPLACE FUNCTION hdcopy.iam_role_drop(text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER\n"
+	"SET search_path = pg_catalog, pg_temp AS\n"
+	"$f$BEGIN\n"
+	"  IF NOT EXISTS (SELECT FROM hdcopy.iam_roles WHERE name = $1) THEN\n"
+	"    RAISE EXCEPTION 'role ''%'' does not exist (hdcopy role list)', $1 USING ERRCODE = '42704'; END IF;\n"
+	"  IF NOT hdcopy.iam_role_admin($1) THEN RAISE EXCEPTION 'permission denied to drop role ''%'': only its owner or a superuser may',\n"
+	"    $1 USING ERRCODE = '42501'; END IF;\n"
+	"  DELETE FROM hdcopy.iam_role_grants WHERE role = $1;\n"
+	"  DELETE FROM hdcopy.iam_roles WHERE name = $1;\n"
+	"END$f$;\n"
+	/* $1 revoke, $2 role names (NULL: ON ALL), $3 grantees ('' for PUBLIC), $4 their types, $5 'copy' | 'all' */
+	"CREATE OR REPLACE FUNCTION hdcopy.iam_role_grant(boolean, text[], text[], text[], text) RETURNS void\n"
+	"LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n"
+	"$f$DECLARE r text; i int;\n"
+	"BEGIN\n"
+	"  IF $2 IS NULL THEN\n"
+	"    IF NOT hdcopy.iam_role_admin(NULL) THEN RAISE EXCEPTION\n"
+	"      'permission denied for ASSUMEROLE ON ALL: only a superuser or the owner of schema hdcopy may grant or revoke it'\n"
+	"      USING ERRCODE = '42501'; END IF;\n"
+	"  ELSE\n"
+	"    FOREACH r IN ARRAY $2 LOOP\n"
+	"      IF NOT EXISTS (SELECT FROM hdcopy.iam_roles WHERE name = r) THEN\n"
+	"        RAISE EXCEPTION 'role ''%'' does not exist (hdcopy role list)', r USING ERRCODE = '42704'; END IF;\n"
+	"      IF NOT hdcopy.iam_role_admin(r) THEN RAISE EXCEPTION\n"
+	"        'permission denied for role ''%'': only its owner or a superuser may grant or revoke ASSUMEROLE on it', r\n"
+	"        USING ERRCODE = '42501'; END IF;\n"
+	"    END LOOP;\n"
+	"  END IF;\n"
+	"  FOR i IN 1 .. coalesce(array_length($3, 1), 0) LOOP\n"
+	"    IF $4[i] <> 'p' AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = $3[i]) THEN\n"
+	"      RAISE EXCEPTION 'role \"%\" does not exist', $3[i] USING ERRCODE = '42704'; END IF;\n"
+	"    IF $1 THEN\n"
+	"      DELETE FROM hdcopy.iam_role_grants g WHERE g.grantee = $3[i] AND g.grantee_type = $4[i]::\"char\"\n"
+	"        AND ($2 IS NULL OR g.role = ANY ($2)) AND ($5 = 'all' OR g.cmd IN ('copy', 'all'));\n"
+	"    ELSE\n"
+	"      INSERT INTO hdcopy.iam_role_grants (role, grantee, grantee_type, cmd, grantor)\n"
+	"        SELECT x, $3[i], $4[i]::\"char\", $5, session_user FROM unnest(coalesce($2, ARRAY['*'])) x\n"
+	"        ON CONFLICT DO NOTHING;\n"
+	"    END IF;\n"
+	"  END LOOP;\n"
+	"END$f$;\n"
+	"REVOKE ALL ON FUNCTION hdcopy.iam_role_create(text, boolean, text[], text[], text[], text, text, text, text,\n"
+	"  boolean), hdcopy.iam_role_drop(text), hdcopy.iam_role_grant(boolean, text[], text[], text[], text) FROM PUBLIC;\n"
+	"GRANT EXECUTE ON FUNCTION hdcopy.iam_role_create(text, boolean, text[], text[], text[], text, text, text, text,\n"
+	"  boolean), hdcopy.iam_role_drop(text), hdcopy.iam_role_grant(boolean, text[], text[], text[], text) TO PUBLIC;\n";
 
 /* pg_advisory_xact_lock key pair: 'hdco', 1. */
 #define SYS_LOCK "1751409519, 1"
@@ -518,7 +627,9 @@ ensure_system(pg_sink *s, PGconn *c, hd_err *err)
 	if ((r = run(c, "SELECT pg_catalog.to_regclass('hdcopy.stl_load_errors') IS NOT NULL"
 	                " AND pg_catalog.to_regclass('hdcopy.stl_load_commits') IS NOT NULL"
 	                " AND pg_catalog.to_regclass('hdcopy.load_query_seq') IS NOT NULL"
-	                " AND pg_catalog.to_regclass('hdcopy.load_decisions') IS NOT NULL",
+	                " AND pg_catalog.to_regclass('hdcopy.load_decisions') IS NOT NULL"
+	                " AND pg_catalog.to_regclass('hdcopy.iam_role_grants') IS NOT NULL" /* issue 9: roles */
+	                " AND pg_catalog.to_regproc('hdcopy.pg_get_grantee_by_iam_role') IS NOT NULL",
 	             PGRES_TUPLES_OK, &res, "could not check hdcopy's system tables", err)) != HD_OK)
 		return r;
 	s->sys_ready = PQgetvalue(res, 0, 0)[0] == 't';
@@ -1180,6 +1291,38 @@ pg_analyze(hd_sink *base, const hd_table *t, hd_err *err)
 	return r;
 }
 
+/* Issue 9: one parametrised statement about hdcopy's own objects (roles, grants, privilege checks), after making sure
+ * they exist. Rows go to cb as in exec (header first). */
+static hd_code
+pg_sys_query(hd_sink *base, const char *sql, int n, const char *const *params, hd_result_cb cb, void *ctx, hd_err *err)
+{
+	pg_sink *s = (pg_sink *)base;
+	PGresult *res = NULL;
+	hd_code r;
+
+	if ((r = ensure_system(s, s->conn, err)) != HD_OK)
+		return r;
+	if ((r = runp(s->conn, sql, n, params, &res, NULL, err)) != HD_OK)
+		return r;
+	if (cb && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		int nf = PQnfields(res), nt = PQntuples(res);
+		const char *names[64], *vals[64];
+		if (nf > 64)
+			nf = 64;
+		for (int j = 0; j < nf; j++)
+			names[j] = PQfname(res, j);
+		if (cb(ctx, nf, names, NULL) == 0)
+			for (int i = 0; i < nt; i++) {
+				for (int j = 0; j < nf; j++)
+					vals[j] = PQgetisnull(res, i, j) ? NULL : PQgetvalue(res, i, j);
+				if (cb(ctx, nf, names, vals) != 0)
+					break;
+			}
+	}
+	PQclear(res);
+	return HD_OK;
+}
+
 const hd_sink_ops hd_sink_pg = {
 	.name = "postgresql",
 	.connect = pg_connect,
@@ -1201,4 +1344,5 @@ const hd_sink_ops hd_sink_pg = {
 	.finish_prepared = pg_finish_prepared,
 	.forget = pg_forget,
 	.recover = pg_recover,
+	.sys_query = pg_sys_query,
 };

@@ -132,6 +132,11 @@ typedef struct hd_sink_ops {
 	hd_code (*finish_prepared)(hd_sink *s, const char *gid, bool commit, hd_err *err);
 	hd_code (*forget)(hd_sink *s, int64_t query, hd_err *err);
 	hd_code (*recover)(hd_sink *s, int *committed, int *rolled_back, hd_err *err);
+
+	/* Added for roles (issue 9; NULL where the target keeps no role catalog, i.e. SQLite): run one statement with
+	 * text parameters against hdcopy's own objects, creating them first when missing; rows to cb as in exec. */
+	hd_code (*sys_query)(hd_sink *s, const char *sql, int nparams, const char *const *params, hd_result_cb cb,
+	                     void *ctx, hd_err *err);
 } hd_sink_ops;
 
 /* The loaded columns' types, in load order, for a sink's encoder: replaces *types (freed first). Checks the column

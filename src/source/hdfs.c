@@ -572,7 +572,8 @@ resolve(const hd_copy_spec *spec, hd_webhdfs *w, hd_err *err)
 
 	if (spec->src_authority && spec->src_authority[0]) {
 		snprintf(label, sizeof label, "hdfs://%s", spec->src_authority);
-		return hd_webhdfs_init(w, spec->src_authority, label, err);
+		r = hd_webhdfs_init(w, spec->src_authority, label, err);
+		return r ? r : hd_webhdfs_use_role(w, spec->role, err); /* issue 9: the role's HDFS identity */
 	}
 	if ((r = hd_hdfs_default_namenode(&nn, err)) != HD_OK)
 		return r;
@@ -580,7 +581,7 @@ resolve(const hd_copy_spec *spec, hd_webhdfs *w, hd_err *err)
 	snprintf(label, sizeof label, "hdfs://%s", nn);
 	r = hd_webhdfs_init(w, nn, label, err);
 	free(nn);
-	return r;
+	return r ? r : hd_webhdfs_use_role(w, spec->role, err); /* issue 9 */
 }
 
 static hd_code

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/stream.h"
 #include "copy/copy.h"
@@ -26,6 +27,7 @@ typedef struct hd_unit {
 	bool optional;     /* a unit that cannot be opened is skipped with a warning instead of failing the COPY */
 	void *priv;        /* source-private data for open() (ssh.c: its manifest entry); freed with the unit's name,
 	                    * shared (not copied) by the work units cut from it */
+	bool whole;        /* issue 7: never cut into byte ranges (emr:// over SSH: a command's output has no offsets) */
 } hd_unit;
 
 typedef struct hd_units {
@@ -48,6 +50,15 @@ extern const hd_source_ops hd_source_file;
 extern const hd_source_ops hd_source_ssh; /* ssh.c: COPY … FROM 'manifest' SSH (issue 6) */
 extern const hd_source_ops hd_source_hdfs; /* hdfs://namenode[:http-port]/path over WebHDFS (source/hdfs.c) */
 extern const hd_source_ops hd_source_emr;  /* emr://cluster-id/path: a catalogued cluster (source/emr.c) */
+
+/* Added for issue 7 (source/small.c): read one small file whole from a location as a COPY names its data — a local
+ * path, file:///path, hdfs://nn[:port]/path, hdfs:///path or emr://ID/path — through the source that reads such
+ * data (same HDFS auth, cluster catalog, errors). stmt (may be NULL) lends its authorization (the credential profile
+ * of an emr:// cluster read over SSH). The location must name exactly one file (no wildcard; the prefix rule does not
+ * apply): else HD_ERR_NOTFOUND "<what> '<location>' not found". More than cap bytes is HD_ERR_LIMIT. *out (initialised
+ * here; the caller frees it with hd_buf_free) holds the bytes, NUL-terminated. */
+hd_code hd_source_read_small(const char *location, const hd_copy_spec *stmt, size_t cap, const char *what, hd_buf *out,
+                             hd_err *err);
 
 /* Glob matching of one string against a pattern with * ? [...] ([!...] and [^...] negate; \ escapes). '*' and '?' do
  * not match '/' when path is true. */

@@ -1,8 +1,8 @@
 /*
  * ssh.c — SSH manifests as a source (hd_source_ssh): COPY t FROM '/path/to/manifest' SSH (docs/ssh.md).
  *
- * list(): reads the manifest (a local file, at most HD_MAX_MANIFEST bytes; hdfs:// and emr:// manifests are not
- * supported yet), parses it strictly (manifest.c), checks each entry's publickey decodes, selects the credential
+ * list(): reads the manifest (at most HD_MAX_MANIFEST bytes: a local file, or on hdfs:// / emr:// through
+ * hd_source_read_small()), parses it strictly (manifest.c), checks each entry's publickey decodes, selects the credential
  * profile the statement names (access/), checks the loader's private key is present and private, and returns one
  * unit per entry in manifest order: name "endpoint: command" (no user name, no key), size 0 (unknown), optional =
  * !mandatory, priv = a copy of what open() needs (one malloc'd block, freed with the unit).
@@ -21,8 +21,11 @@
  * caller's buffer; libssh buffers at most one channel window. At end of stdout the exit status is checked: non-zero,
  * no status (killed), or anything on stderr makes the read fail with that text (control characters shown as '?').
  * A dropped connection is a read error at once.
+ *
+ * The connect+exec+stream part is hd_ssh_open_command() (ssh.h), which emr.c also uses to run `hdfs dfs -cat` on a
+ * cluster's hosts.
  */
-#include "source/source.h"
+#include "source/ssh.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,16 +43,12 @@
 #include "access/access.h"
 #include "common/limits.h"
 #include "source/manifest.h"
+#include "source/source.h"
 
 #define POLL_MS 200
 
-/* What open() needs of one entry: one block, strings after the struct. */
-typedef struct ssh_entry {
-	int index;           /* 1-based, for messages */
-	int port;
-	int connect_timeout, read_timeout;
-	const char *host, *user, *command, *publickey, *key, *known_hosts;
-} ssh_entry;
+/* What open() needs of one entry: one block (the unit's priv), the target's strings after the struct. */
+typedef hd_ssh_target ssh_entry;
 
 static pthread_once_t ssh_once = PTHREAD_ONCE_INIT;
 static int ssh_init_rc;
@@ -165,11 +164,15 @@ make_entry(const hd_manifest_entry *me, int index, const hd_access_profile *prof
            const char *known_hosts, ssh_entry **out, hd_err *err)
 {
 	const char *user = me->username ? me->username : prof->user[0] ? prof->user : login;
-	size_t n = sizeof(ssh_entry) + slen(me->host) + slen(user) + slen(me->command) + slen(me->publickey) +
-	           slen(prof->key) + slen(known_hosts);
-	ssh_entry *e = calloc(1, n);
+	char what[512];
+	size_t n;
+	ssh_entry *e;
 	char *p;
-	if (!e)
+
+	snprintf(what, sizeof what, "SSH manifest entry %d (%s@%s port %d)", index, user, me->host, me->port);
+	n = sizeof(ssh_entry) + slen(me->host) + slen(user) + slen(me->command) + slen(me->publickey) + slen(prof->key) +
+	    slen(known_hosts) + slen(what);
+	if (!(e = calloc(1, n)))
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	p = (char *)(e + 1);
 	e->index = index;
@@ -182,8 +185,48 @@ make_entry(const hd_manifest_entry *me, int index, const hd_access_profile *prof
 	e->publickey = put(&p, me->publickey);
 	e->key = put(&p, prof->key);
 	e->known_hosts = put(&p, known_hosts);
+	e->what = put(&p, what);
 	*out = e;
 	return HD_OK;
+}
+
+hd_code
+hd_ssh_credentials(const hd_copy_spec *spec, hd_access_profile *prof, char known_hosts[PATH_MAX], char login[257],
+                   hd_err *err)
+{
+	hd_code r;
+	struct passwd *pw;
+
+	pthread_once(&ssh_once, init_once);
+	if (ssh_init_rc != SSH_OK)
+		return hd_err_set(err, HD_ERR_INTERNAL, "the SSH library could not be initialised");
+	/* The credentials: the profile the statement names, and its key (present, readable by us alone). */
+	if (spec->role)
+		*prof = spec->role->prof; /* issue 9: the authorized role's local half, with its ssh_user */
+	else if ((r = hd_access_profile_load(hd_access_profile_name(spec->role_name, spec->access_key_id), prof, err)) !=
+	         HD_OK)
+		return r;
+	if ((r = hd_access_check_private(prof->key, err)) != HD_OK) {
+		if (r == HD_ERR_NOTFOUND)
+			hd_err_set(err, HD_ERR_NOTFOUND,
+			           "the loader has no SSH key at %s: run 'hdcopy key' to create it (profile '%s')", prof->key,
+			           prof->name);
+		return r;
+	}
+	if ((r = hd_access_path(HD_ACCESS_KNOWN_HOSTS, known_hosts, PATH_MAX, err)) != HD_OK)
+		return r;
+	pw = getpwuid(geteuid());
+	snprintf(login, 257, "%s", pw && pw->pw_name ? pw->pw_name : "root");
+	return HD_OK;
+}
+
+hd_code
+hd_ssh_shell_quote(hd_buf *b, const char *s)
+{
+	hd_code r = hd_buf_append_str(b, "'");
+	for (; r == HD_OK && *s; s++)
+		r = *s == '\'' ? hd_buf_append_str(b, "'\\''") : hd_buf_append(b, s, 1);
+	return r == HD_OK ? hd_buf_append_str(b, "'") : r;
 }
 
 static hd_code
@@ -195,50 +238,43 @@ ssh_list(const hd_copy_spec *spec, hd_units *out, hd_err *err)
 	size_t len = 0;
 	hd_units u = { 0 };
 	hd_code r;
+	/* messages name the manifest as written: a local path, or its hdfs:// / emr:// URL */
+	const char *mname = spec->manifest_kind == HD_SRC_LOCAL ? spec->src_path : spec->source;
 
 	out->v = NULL;
 	out->n = 0;
-	if (spec->manifest_kind != HD_SRC_LOCAL)
-		return hd_err_set(err, HD_ERR_UNSUPPORTED,
-		                  "an SSH manifest on %s is not supported yet: give the manifest as a local path",
-		                  spec->manifest_kind == HD_SRC_HDFS ? "hdfs://" : "emr://");
 	pthread_once(&ssh_once, init_once);
 	if (ssh_init_rc != SSH_OK)
 		return hd_err_set(err, HD_ERR_INTERNAL, "the SSH library could not be initialised");
 
-	if ((r = read_manifest(spec->src_path, &text, &len, err)) != HD_OK)
-		return r;
+	if (spec->manifest_kind == HD_SRC_LOCAL) {
+		if ((r = read_manifest(spec->src_path, &text, &len, err)) != HD_OK)
+			return r;
+	} else {
+		/* issue 7: a manifest on hdfs:// (or emr://) is read through the source that reads such data */
+		hd_buf b;
+		if ((r = hd_source_read_small(spec->source, spec, HD_MAX_MANIFEST, "SSH manifest", &b, err)) != HD_OK)
+			return r;
+		text = b.data;
+		len = b.len;
+	}
 	r = hd_manifest_parse(text, len, &m, err);
 	free(text);
 	if (r != HD_OK)
-		return hd_err_prefix(err, "%s", spec->src_path);
+		return hd_err_prefix(err, "%s", mname);
 	for (int i = 0; i < m.n; i++) {
 		ssh_key k = NULL;
 		if (m.v[i].publickey && import_publickey(m.v[i].publickey, &k) != SSH_OK) {
 			hd_manifest_free(&m);
 			return hd_err_set(err, HD_ERR_SYNTAX,
-			                  "%s: manifest entry %d: \"publickey\" is not a public key this loader can read", spec->src_path,
+			                  "%s: manifest entry %d: \"publickey\" is not a public key this loader can read", mname,
 			                  i + 1);
 		}
 		ssh_key_free(k);
 	}
 
-	/* The credentials: the profile the statement names, and its key (present, readable by us alone). */
-	if ((r = hd_access_profile_load(hd_access_profile_name(spec->role_name, spec->access_key_id), &prof, err)) != HD_OK)
+	if ((r = hd_ssh_credentials(spec, &prof, known_hosts, login, err)) != HD_OK)
 		goto out;
-	if ((r = hd_access_check_private(prof.key, err)) != HD_OK) {
-		if (r == HD_ERR_NOTFOUND)
-			hd_err_set(err, HD_ERR_NOTFOUND,
-			           "the loader has no SSH key at %s: run 'hdcopy key' to create it (profile '%s')", prof.key,
-			           prof.name);
-		goto out;
-	}
-	if ((r = hd_access_path(HD_ACCESS_KNOWN_HOSTS, known_hosts, sizeof known_hosts, err)) != HD_OK)
-		goto out;
-	{
-		struct passwd *pw = getpwuid(geteuid());
-		snprintf(login, sizeof login, "%s", pw && pw->pw_name ? pw->pw_name : "root");
-	}
 
 	u.v = calloc((size_t)m.n, sizeof *u.v);
 	if (!u.v) {
@@ -250,6 +286,12 @@ ssh_list(const hd_copy_spec *spec, hd_units *out, hd_err *err)
 		hd_unit *x = &u.v[u.n];
 		ssh_entry *e = NULL;
 		size_t nl = strlen(me->endpoint) + strlen(me->command) + 3;
+		if (spec->role) { /* issue 9: every endpoint inside the role's --host patterns, before any connection */
+			char what[64 + HD_MAX_SSH_FIELD];
+			snprintf(what, sizeof what, "SSH manifest entry %d (%s)", i + 1, me->endpoint);
+			if ((r = hd_access_policy_host(spec->role, me->host, what, err)) != HD_OK)
+				goto out;
+		}
 		if ((r = make_entry(me, i + 1, &prof, login, known_hosts, &e, err)) != HD_OK)
 			goto out;
 		x->priv = e;
@@ -279,7 +321,7 @@ typedef struct ssh_stream {
 	hd_stream base;
 	ssh_session sess;
 	ssh_channel ch;
-	const ssh_entry *e;
+	const hd_ssh_target *e;
 	char *name;
 	char errbuf[HD_MAX_SSH_STDERR + 1];
 	size_t errlen;       /* bytes kept in errbuf */
@@ -322,6 +364,8 @@ stream_fail(ssh_stream *s, hd_err *err, hd_code code, const char *fmt, const cha
 {
 	s->done = true;
 	hd_err_set(err, code, fmt, a);
+	if (s->e->what_on_read)
+		hd_err_prefix(err, "%s", s->e->what);
 	return -1;
 }
 
@@ -355,6 +399,8 @@ finish(ssh_stream *s, hd_err *err)
 		         s->errtotal > s->errlen ? " [cut]" : "");
 	}
 	hd_err_set(err, HD_ERR_IO, "%s", msg);
+	if (s->e->what_on_read)
+		hd_err_prefix(err, "%s", s->e->what);
 	return -1;
 }
 
@@ -449,7 +495,7 @@ fingerprint(ssh_key k, char *out, size_t n)
 static hd_code
 verify_host(ssh_stream *s, const char *what, hd_err *err)
 {
-	const ssh_entry *e = s->e;
+	const hd_ssh_target *e = s->e;
 	ssh_key srv = NULL, want = NULL;
 	char fp[160];
 	hd_code r = HD_OK;
@@ -500,25 +546,23 @@ verify_host(ssh_stream *s, const char *what, hd_err *err)
 	return r;
 }
 
-static hd_code
-ssh_open(const hd_copy_spec *spec, const hd_unit *unit, hd_stream **out, hd_err *err)
+hd_code
+hd_ssh_open_command(const hd_ssh_target *e, const char *name, hd_stream **out, hd_err *err)
 {
-	const ssh_entry *e = unit->priv;
 	ssh_stream *s;
 	ssh_key priv = NULL;
-	char what[512], algos[64];
+	const char *what = e->what;
+	char algos[64];
 	long tmo;
 	int no = 0, verbosity = SSH_LOG_NOLOG, rc;
 	hd_code r;
 
-	(void)spec;
 	*out = NULL;
-	if (!e)
-		return hd_err_set(err, HD_ERR_INTERNAL, "%s: no manifest entry", unit->name);
-	snprintf(what, sizeof what, "SSH manifest entry %d (%s@%s port %d)", e->index, e->user, e->host, e->port);
 	pthread_once(&ssh_once, init_once);
+	if (ssh_init_rc != SSH_OK)
+		return hd_err_set(err, HD_ERR_INTERNAL, "the SSH library could not be initialised");
 	s = calloc(1, sizeof *s);
-	if (!s || !(s->name = strdup(unit->name))) {
+	if (!s || !(s->name = strdup(name))) {
 		free(s);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	}
@@ -586,6 +630,16 @@ ssh_open(const hd_copy_spec *spec, const hd_unit *unit, hd_stream **out, hd_err 
 fail:
 	ssh_close(&s->base);
 	return r;
+}
+
+static hd_code
+ssh_open(const hd_copy_spec *spec, const hd_unit *unit, hd_stream **out, hd_err *err)
+{
+	(void)spec;
+	*out = NULL;
+	if (!unit->priv)
+		return hd_err_set(err, HD_ERR_INTERNAL, "%s: no manifest entry", unit->name);
+	return hd_ssh_open_command(unit->priv, unit->name, out, err);
 }
 
 const hd_source_ops hd_source_ssh = {

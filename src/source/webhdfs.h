@@ -38,6 +38,10 @@ typedef struct hd_webhdfs {
  */
 hd_code hd_webhdfs_init(hd_webhdfs *w, const char *nn, const char *label, hd_err *err);
 void hd_webhdfs_free(hd_webhdfs *w);
+/* Issue 9 (webhdfs_role.c): replace the environment's authentication with a role's — its HDFS user (simple), its
+ * delegation token ($HDCOPY_HOME/secrets/NAME.token), or Kerberos with its principal and keytab. role NULL: no-op. */
+struct hd_access_role;
+hd_code hd_webhdfs_use_role(hd_webhdfs *w, const struct hd_access_role *role, hd_err *err);
 /* Who requests run as, for messages: the user, "kerberos", or "delegation token". */
 const char *hd_webhdfs_who(const hd_webhdfs *w);
 

@@ -190,3 +190,78 @@ class Lab:
         for ns in reversed(self.namespaces):  # deleting a namespace deletes its veth ends, the bridge, nft tables
             run("ip", "netns", "del", ns, check=False)
         self.namespaces = []
+
+
+# ---- added for issue 7 (emr:// over SSH): an sshd in the root network namespace --------------------------------------
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LoopbackHost(Host):
+    """A real sshd (Debian's, same config as Host) in the ROOT network namespace on 127.0.0.1:<free port>, for hosts
+    that must reach services bound to 127.0.0.1 there (the test HDFS's NameNode and DataNodes). extra_config is
+    appended to its sshd_config (e.g. "SetEnv PATH=…"). No lab, no namespace: close() stops it."""
+
+    def __init__(self, directory: Path, name: str, extra_config: str = ""):  # pylint: disable=super-init-not-called
+        self.lab = None
+        self.name = name
+        self.ns = None
+        self.ip = "127.0.0.1"
+        self.ip6 = None
+        self.dir = Path(directory) / name
+        self.proc = None
+        self.port = free_port()
+        self.extra_config = extra_config
+
+    def start_sshd(self):
+        self.dir.mkdir(parents=True, exist_ok=True)
+        key = self.dir / "ssh_host_ed25519_key"
+        if not key.exists():
+            run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"host-{self.name}", "-f", str(key))
+        if not (self.dir / "authorized_keys").exists():
+            self.set_authorized("")
+        cfg = self.dir / "sshd_config"
+        cfg.write_text(
+            f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {key}\n"
+            f"PidFile {self.dir}/sshd.pid\nAuthorizedKeysFile {self.dir}/authorized_keys\nStrictModes no\n"
+            "UsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
+            "PermitRootLogin prohibit-password\nLogLevel VERBOSE\nMaxStartups 100\nMaxSessions 100\n"
+            f"UseDNS no\nPrintMotd no\n{self.extra_config}\n")
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+        log = open(self.dir / "sshd.log", "w")
+        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(cfg)], stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if "Server listening on" in (self.dir / "sshd.log").read_text():
+                return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"sshd {self.name} did not start:\n{(self.dir / 'sshd.log').read_text()}")
+
+    @property
+    def endpoint(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def known_hosts_line(self) -> str:
+        return f"[127.0.0.1]:{self.port} {' '.join(self.host_key_pub.split()[:2])}"
+
+    def close(self):
+        sessions = self.session_pids() if self.proc and self.proc.poll() is None else []  # before the listener goes
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for pid in sessions:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -279,12 +279,36 @@ def test_emr_source_in_webhdfs_mode_loads_like_hdfs(db, data, tmp_path):
     assert c1["rows_loaded"] == c2["rows_loaded"] == 400
     assert db.sql("SELECT * FROM t EXCEPT SELECT * FROM u") == [] and ids(db, "u") == list(range(400))
     assert c2["files"][0]["name"] == "emr://j-2XYZ/data/out/part-00000"
-    # a cluster with SSH hosts and no --webhdfs: SSH reads are not there yet, said clearly
+    # a cluster with SSH hosts and no --webhdfs is read over SSH (test_emr_ssh.py); without the loader's key that
+    # is said clearly, after listing over WebHDFS
     assert cluster("add", "j-ssh", "--namenode", data.namenode, "--hosts", "h1", home=home).returncode == 0
     r = run_hdcopy("COPY u FROM 'emr://j-ssh/data/out/part-*'", db=db, env=env)
-    assert r.returncode == 2 and "not supported yet" in r.stderr and "--webhdfs" in r.stderr
+    assert r.returncode == 1 and "the loader has no SSH key" in r.stderr and "hdcopy key" in r.stderr
     r = run_hdcopy("COPY u FROM 'emr://j-none/data/x'", db=db, env=env)
     assert r.returncode == 2 and "no cluster 'j-none'" in r.stderr
+
+
+def test_jsonpaths_file_on_hdfs_and_emr(db, data, tmp_path):
+    """JSON 'hdfs://…/paths.json' and 'emr://ID/…' (webhdfs mode): the jsonpaths file is read through the hdfs source
+    (issue 7), for data on HDFS or local; a missing one, or a prefix of one, is not found."""
+    home = tmp_path / "home"
+    assert cluster("add", "j-JP", "--namenode", data.namenode, "--webhdfs", home=home).returncode == 0
+    env = {**ETL, "HDCOPY_HOME": str(home)}
+    data.put("/data/json/r.json", "".join(f'{{"a": {{"id": {i}}}, "n": "v{i}"}}\n' for i in range(5)),
+             owner="etl:etl")
+    data.put("/data/json/paths.json", '{"jsonpaths": ["$.a.id", "$.n"]}', owner="etl:etl")
+    local = tmp_path / "r.json"
+    local.write_text('{"a": {"id": 9}, "n": "local"}\n')
+    db.sql("CREATE TABLE t (id int, name text)")
+    assert load(db, data.url("/data/json/r.json"), f"JSON '{data.url('/data/json/paths.json')}'",
+                env=env)["rows_loaded"] == 5
+    assert load(db, str(local), "JSON 'emr://j-JP/data/json/paths.json'", env=env)["rows_loaded"] == 1
+    assert db.sql("SELECT id, name FROM t WHERE id IN (4, 9) ORDER BY id") == [["4", "v4"], ["9", "local"]]
+    r = run_hdcopy(f"COPY t FROM '{local}' JSON '{data.url('/data/json/nope.json')}'", db=db, env=env)
+    assert r.returncode == 1 and "jsonpaths file: load file not found" in r.stderr, r.stderr
+    r = run_hdcopy(f"COPY t FROM '{local}' JSON '{data.url('/data/json/paths')}'", db=db, env=env)
+    assert r.returncode == 1 and f"jsonpaths file '{data.url('/data/json/paths')}' not found" in r.stderr, r.stderr
+    assert db.count("t") == 6
 
 
 def _dn_connections(http_ports):

@@ -1,0 +1,1155 @@
+/*
+ * serve.c — `hdcopy serve`: the event loop, one relay per client session, and the interception of Redshift COPYs.
+ *
+ * One libevent loop (docs/serve.md says why libevent) runs every session. A session is two bufferevents, the client's
+ * socket and a socket to the upstream PostgreSQL server opened when the client's StartupMessage arrives; messages
+ * go both ways unchanged: startup, authentication (trust, md5, SCRAM: hdcopy only carries the messages), simple and
+ * extended query, COPY FROM STDIN/TO STDOUT, notices, Terminate. SSLRequest and GSSENCRequest are answered 'N'.
+ * A CancelRequest is relayed to the upstream unchanged (clients hold the upstream's own BackendKeyData).
+ *
+ * Framing, bounded: a message is relayed as it streams (header, then `pass` body bytes moved buffer to buffer) and
+ * read whole only when serve must look at it — a client Query (≤ HD_PGP_QUERY_MAX, else relayed unread), and from
+ * the upstream ReadyForQuery, CommandComplete, BackendKeyData and the replies to serve's own queries
+ * (≤ HD_PGP_INSPECT_MAX, else the session is closed). A side whose peer's output passes HIGH_WATER stops being read
+ * until that output drains, so memory per session stays bounded whatever the clients send.
+ *
+ * Interception of a Query that classify.c calls a Redshift COPY (the rest of this note is the state machine):
+ *   client idle (no reply in flight), status 'I' or 'T':
+ *     IC_WHOAMI  serve sends `SELECT current_user, current_database()` on the client's upstream session (its
+ *                replies are consumed, not relayed)                               → the load's role and database
+ *     IC_LOAD    a job thread runs the COPY through the public API as the loader identity with role=<current_user>;
+ *                in 'T' with prepare_only (the slices end prepared)
+ *     IC_DECIDE  ('T' only) serve sends the decision INSERT on the client's session, inside its transaction
+ *     reply      NoticeResponse (INFO lines), CommandComplete "COPY n", ReadyForQuery(status)
+ *   a failure in 'I' is answered with ErrorResponse + ReadyForQuery 'I'; in 'T' serve first makes the upstream
+ *   transaction fail (IC_FAILTXN: a query that raises) so that the client and the server agree on status 'E'.
+ *   status 'E': the Query is relayed, and the upstream answers 25P02 as for any statement.
+ * Transaction end: while loads are pending, every ReadyForQuery that says the transaction ended ('I', or a COMMIT
+ * tag went by: COMMIT AND CHAIN) is held back; a job settles the loads by their decision row (the recovery
+ * rule) and then the ReadyForQuery goes on — so after COMMIT returns, the rows are visible.
+ *
+ * Threads: only the loop thread touches a session; a job gets its inputs, runs, and wakes the loop through the
+ * session's done_ev (event_active is thread-safe with evthread_use_pthreads). A session whose client leaves while a
+ * job runs is freed when the job comes back.
+ */
+#include "serve/serve_int.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <event2/util.h>
+#include <libpq-fe.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#define HIGH_WATER (1u << 20) /* a peer's output above this stops reading this side */
+#define DEFAULT_MAX_CLIENTS 1000
+
+typedef struct server {
+	const hd_serve_config *cfg;
+	struct event_base *base;
+	struct evconnlistener *lis;
+	struct sockaddr_storage up_addr;
+	int up_len;
+	PQconninfoOption *loader;  /* parsed --loader (or --upstream) */
+	int nclients, next_id;
+} server;
+
+typedef enum phase { PH_STARTUP = 0, PH_RELAY, PH_CLOSING } phase;
+typedef enum icstep { IC_NONE = 0, IC_WHOAMI, IC_LOAD, IC_DECIDE, IC_DECIDE_FAILED, IC_FAILTXN, IC_SETTLE } icstep;
+
+typedef struct conn {
+	server *sv;
+	int id;
+	struct bufferevent *cli, *up;
+	struct event *done_ev;      /* a job came back (made active by the job's thread) */
+	struct event *kick_ev;      /* process buffered input / finish closing, from the top of the loop */
+	phase ph;
+	uint32_t cli_pass, up_pass; /* body bytes of the current message still to relay as they come */
+	char txn;                   /* the upstream's last ReadyForQuery status; 0 before the first */
+	int inflight;               /* Query/Sync/FunctionCall relayed whose ReadyForQuery has not come back */
+	bool wait_idle;             /* a Redshift COPY waits in the input until inflight is 0 */
+	bool hold_cli, hold_up;     /* input not processed (and not read) while set */
+	bool cli_throttled, up_throttled;
+	bool up_heard;              /* the upstream has sent something (else a failure is a failed connect) */
+	hd_pgp_startup su;
+	uint32_t be_pid;
+	/* the intercepted COPY */
+	icstep step;
+	char *stmt;
+	size_t stmt_len;
+	bool iq;                    /* serve's own query is on the upstream: its replies are ours */
+	char iq_val[2][HD_PGP_NAME_MAX];
+	int iq_rows;
+	bool iq_err;
+	char iq_tag[64];
+	char iq_msg[256];
+	hd_job *job;                /* running; owned by the job thread until done_ev fires */
+	hd_job *done;               /* handed back by the job thread */
+	hd_session *deciding;       /* IC_DECIDE: the load whose decision is being written */
+	hd_pgp_buf reply;           /* notices + CommandComplete waiting for the decision */
+	hd_err fail;                /* IC_FAILTXN / IC_DECIDE_FAILED: the error to report */
+	/* loads prepared in the client's open transaction */
+	hd_session *pending[HD_SERVE_MAX_PENDING];
+	int npending;
+	bool saw_end;               /* a COMMIT tag since the last ReadyForQuery (end_tag) */
+	char held_ready;            /* IC_SETTLE: the ReadyForQuery status held back */
+	bool closing;
+} conn;
+
+static void process_client(conn *c);
+static void process_upstream(conn *c);
+static void conn_close(conn *c);
+
+/* Work that must not run nested inside a callback that may still use c (processing input, freeing c) goes through
+ * kick_ev: it runs from the top of the loop. */
+static void
+kick(conn *c)
+{
+	event_active(c->kick_ev, EV_READ, 0);
+}
+
+/* ---- logging ----------------------------------------------------------------------------------------------------- */
+
+static void logf_(const server *sv, bool verbose_only, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+logf_(const server *sv, bool verbose_only, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	if (!sv->cfg->log || (verbose_only && !sv->cfg->verbose))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	sv->cfg->log(sv->cfg->log_ctx, line);
+}
+
+/* ---- plumbing ---------------------------------------------------------------------------------------------------- */
+
+static void
+hold(conn *c, bool client, bool on)
+{
+	struct bufferevent *b = client ? c->cli : c->up;
+	*(client ? &c->hold_cli : &c->hold_up) = on;
+	if (!b)
+		return;
+	if (on)
+		bufferevent_disable(b, EV_READ);
+	else if (!(client ? c->cli_throttled : c->up_throttled))
+		bufferevent_enable(b, EV_READ);
+}
+
+/* After writing to dst: stop reading src while dst's output is above HIGH_WATER (dst's write callback resumes). */
+static void
+throttle(conn *c, bool src_is_client)
+{
+	struct bufferevent *dst = src_is_client ? c->up : c->cli, *src = src_is_client ? c->cli : c->up;
+	if (dst && src && evbuffer_get_length(bufferevent_get_output(dst)) > HIGH_WATER) {
+		*(src_is_client ? &c->cli_throttled : &c->up_throttled) = true;
+		bufferevent_disable(src, EV_READ);
+	}
+}
+
+static void
+send_buf(conn *c, struct bufferevent *b, const hd_pgp_buf *m)
+{
+	(void)c;
+	if (b && m->len)
+		bufferevent_write(b, m->data, m->len);
+}
+
+/* One error (and the ReadyForQuery after it) to the client. */
+static void
+client_error(conn *c, const char *severity, const char *sqlstate, const char *msg, char ready)
+{
+	hd_pgp_buf m = { 0 };
+	(void)hd_pgp_put_notice(&m, 'E', severity, sqlstate, msg, NULL);
+	if (ready)
+		(void)hd_pgp_put_ready(&m, ready);
+	send_buf(c, c->cli, &m);
+	hd_pgp_buf_free(&m);
+}
+
+static void
+internal_query(conn *c, const char *sql)
+{
+	hd_pgp_buf m = { 0 };
+	c->iq = true;
+	c->iq_rows = 0;
+	c->iq_err = false;
+	c->iq_tag[0] = c->iq_msg[0] = 0;
+	c->iq_val[0][0] = c->iq_val[1][0] = 0;
+	if (hd_pgp_put_query(&m, sql) != HD_OK) {
+		hd_pgp_buf_free(&m);
+		conn_close(c);
+		return;
+	}
+	send_buf(c, c->up, &m);
+	hd_pgp_buf_free(&m);
+}
+
+/* ---- upstream address and the loads' conninfo -------------------------------------------------------------------- */
+
+static const char *
+opt_val(const PQconninfoOption *o, const char *kw)
+{
+	for (; o && o->keyword; o++)
+		if (strcmp(o->keyword, kw) == 0 && o->val && o->val[0])
+			return o->val;
+	return NULL;
+}
+
+static hd_code
+resolve_upstream(server *sv, const char *uri, hd_err *err)
+{
+	char *perr = NULL;
+	PQconninfoOption *o = PQconninfoParse(uri, &perr);
+	const char *host, *port;
+	char hostbuf[256];
+	hd_code r = HD_OK;
+
+	if (!o) {
+		r = hd_err_set_pub(err, HD_ERR_USAGE, "--upstream: %.*s", perr ? (int)strcspn(perr, "\n") : 13,
+		                   perr ? perr : "out of memory");
+		PQfreemem(perr);
+		return r;
+	}
+	host = opt_val(o, "hostaddr");
+	if (!host)
+		host = opt_val(o, "host");
+	if (!host)
+		host = getenv("PGHOST");
+	if (!host)
+		host = "/var/run/postgresql";
+	port = opt_val(o, "port");
+	if (!port)
+		port = getenv("PGPORT");
+	if (!port)
+		port = "5432";
+	/* A list of hosts: the first one (failover comes later). */
+	snprintf(hostbuf, sizeof hostbuf, "%.*s", (int)strcspn(host, ","), host);
+	if (hostbuf[0] == '/') {
+		struct sockaddr_un *un = (struct sockaddr_un *)&sv->up_addr;
+		un->sun_family = AF_UNIX;
+		if (snprintf(un->sun_path, sizeof un->sun_path, "%s/.s.PGSQL.%.*s", hostbuf, (int)strcspn(port, ","),
+		             port) >= (int)sizeof un->sun_path)
+			r = hd_err_set_pub(err, HD_ERR_USAGE, "--upstream: socket path too long");
+		sv->up_len = (int)sizeof *un;
+	} else {
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+		char portbuf[16];
+		int g;
+		snprintf(portbuf, sizeof portbuf, "%.*s", (int)strcspn(port, ","), port);
+		if ((g = getaddrinfo(hostbuf, portbuf, &hints, &ai)) != 0 || !ai) {
+			r = hd_err_set_pub(err, HD_ERR_TARGET, "--upstream: could not resolve %s: %s", hostbuf, gai_strerror(g));
+		} else {
+			memcpy(&sv->up_addr, ai->ai_addr, ai->ai_addrlen);
+			sv->up_len = (int)ai->ai_addrlen;
+		}
+		if (ai)
+			freeaddrinfo(ai);
+	}
+	PQconninfoFree(o);
+	return r;
+}
+
+/* Append 'v' to a keyword conninfo, quoted: backslash before ' and \. */
+static bool
+kw_append(char **s, size_t *n, size_t *cap, const char *kw, const char *v)
+{
+	size_t need = strlen(kw) + 2 * strlen(v) + 8;
+	if (*n + need >= *cap) {
+		size_t nc = (*cap + need) * 2;
+		char *ns = realloc(*s, nc);
+		if (!ns)
+			return false;
+		*s = ns;
+		*cap = nc;
+	}
+	*n += (size_t)sprintf(*s + *n, "%s%s='", *n ? " " : "", kw);
+	for (; *v; v++) {
+		if (*v == '\'' || *v == '\\')
+			(*s)[(*n)++] = '\\';
+		(*s)[(*n)++] = *v;
+	}
+	(*s)[(*n)++] = '\'';
+	(*s)[*n] = 0;
+	return true;
+}
+
+/*
+ * The conninfo a load connects with: every setting of --loader (identity, password, host, …) except dbname and
+ * options, then dbname = the client's database and options = the loader's plus "-c role=<the client's current
+ * user>", so every connection of the load (each slice's, the error rows') runs with that user's privileges. The
+ * role value is escaped for the options syntax (backslash before white space and backslash).
+ */
+static char *
+load_target(const server *sv, const char *db, const char *role)
+{
+	char *s = NULL, opts[2 * HD_PGP_NAME_MAX + 1024];
+	size_t n = 0, cap = 0, k;
+	const char *base_opts = opt_val(sv->loader, "options");
+
+	for (const PQconninfoOption *o = sv->loader; o && o->keyword; o++) {
+		if (!o->val || !o->val[0] || strcmp(o->keyword, "dbname") == 0 || strcmp(o->keyword, "options") == 0)
+			continue;
+		if (!kw_append(&s, &n, &cap, o->keyword, o->val))
+			goto fail;
+	}
+	k = (size_t)snprintf(opts, sizeof opts, "%s%s-c role=", base_opts ? base_opts : "", base_opts ? " " : "");
+	if (k >= sizeof opts)
+		goto fail;
+	for (const char *p = role; *p && k + 3 < sizeof opts; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\\')
+			opts[k++] = '\\';
+		opts[k++] = *p;
+	}
+	opts[k] = 0;
+	if (!kw_append(&s, &n, &cap, "dbname", db) || !kw_append(&s, &n, &cap, "options", opts))
+		goto fail;
+	return s;
+fail:
+	free(s);
+	return NULL;
+}
+
+/* ---- jobs -------------------------------------------------------------------------------------------------------- */
+
+static void
+job_done_cb(hd_job *job, void *arg)
+{
+	conn *c = arg;
+	c->done = job;             /* read by the loop thread after the event fires */
+	event_active(c->done_ev, EV_READ, 0);
+}
+
+static bool
+start_job(conn *c, hd_job *job)
+{
+	job->done = job_done_cb;
+	job->arg = c;
+	c->job = job;
+	if (hd_job_start(job) != HD_OK) {
+		c->job = NULL;
+		hd_job_free(job);
+		return false;
+	}
+	return true;
+}
+
+/* ---- interception ------------------------------------------------------------------------------------------------ */
+
+static void
+finish_intercept(conn *c)
+{
+	c->step = IC_NONE;
+	free(c->stmt);
+	c->stmt = NULL;
+	hd_pgp_buf_free(&c->reply);
+	hold(c, true, false);
+	hold(c, false, false);
+	kick(c);
+}
+
+/* Make the upstream transaction fail (status 'E'), then tell the client c->fail. */
+static void
+fail_in_transaction(conn *c)
+{
+	c->step = IC_FAILTXN;
+	internal_query(c, "DO $hdcopy$BEGIN RAISE EXCEPTION 'hdcopy: a Redshift COPY failed in this transaction'"
+	                  " USING ERRCODE = 'XX000'; END$hdcopy$");
+}
+
+static void
+fail_copy(conn *c, const hd_err *e)
+{
+	logf_(c->sv, true, "session %d: COPY failed: %s", c->id, e->msg);
+	c->fail = *e;
+	if (c->txn == 'T') {
+		fail_in_transaction(c);
+		return;
+	}
+	send_buf(c, c->cli, &c->reply);
+	client_error(c, "ERROR", hd_pgp_sqlstate(e->code), e->msg, c->txn ? c->txn : 'I');
+	finish_intercept(c);
+}
+
+/* stmt (NUL-terminated, len bytes) becomes the session's. */
+static void
+start_intercept(conn *c, hd_sv_verdict v, char *stmt, size_t len, const hd_err *why)
+{
+	hold(c, true, true);
+	c->stmt = stmt;
+	c->stmt_len = len;
+	if (v == HD_SV_ERROR) {
+		fail_copy(c, why);
+		return;
+	}
+	if (c->txn == 'T' && c->npending >= HD_SERVE_MAX_PENDING) {
+		hd_err e = { HD_ERR_LIMIT, "too many Redshift COPYs in one transaction block" };
+		fail_copy(c, &e);
+		return;
+	}
+	c->step = IC_WHOAMI;
+	internal_query(c, "SELECT pg_catalog.current_user(), pg_catalog.current_database()");
+}
+
+/* The reply to serve's own query has ended (its ReadyForQuery came; c->txn is up to date). */
+static void
+iq_done(conn *c)
+{
+	switch (c->step) {
+	case IC_WHOAMI: {
+		hd_job *job;
+		if (c->iq_err || c->iq_rows != 1) {
+			hd_err e = { HD_ERR_TARGET, "" };
+			snprintf(e.msg, sizeof e.msg, "could not read the session's user: %s", c->iq_msg);
+			fail_copy(c, &e);
+			return;
+		}
+		if (!(job = hd_job_new(HD_JOB_LOAD)) || !(job->target = load_target(c->sv, c->iq_val[1], c->iq_val[0]))) {
+			hd_err e = { HD_ERR_NOMEM, "out of memory" };
+			hd_job_free(job);
+			fail_copy(c, &e);
+			return;
+		}
+		job->sql = c->stmt;
+		job->len = c->stmt_len;
+		c->stmt = NULL;
+		job->prepare_only = c->txn == 'T';
+		job->slices = c->sv->cfg->slices;
+		logf_(c->sv, true, "session %d: COPY as %s in %s%s", c->id, c->iq_val[0], c->iq_val[1],
+		      job->prepare_only ? " (in a transaction block: prepared, decided by its COMMIT)" : "");
+		c->step = IC_LOAD;
+		if (!start_job(c, job)) {
+			hd_err e = { HD_ERR_NOMEM, "could not start a thread" };
+			fail_copy(c, &e);
+		}
+		return;
+	}
+	case IC_DECIDE:
+		if (!c->iq_err && strcmp(c->iq_tag, "INSERT 0 1") == 0) {
+			c->pending[c->npending++] = c->deciding;
+			c->deciding = NULL;
+			(void)hd_pgp_put_ready(&c->reply, c->txn);
+			send_buf(c, c->cli, &c->reply);
+			finish_intercept(c);
+			return;
+		}
+		/* No decision: the load must go. Settle it (no row → rolled back), then report. */
+		c->fail.code = HD_ERR_TARGET;
+		snprintf(c->fail.msg, sizeof c->fail.msg, "could not record the COPY's commit decision: %s", c->iq_msg);
+		{
+			hd_job *job = hd_job_new(HD_JOB_SETTLE);
+			if (job) {
+				job->sessions[job->nsessions++] = c->deciding;
+				c->deciding = NULL;
+				c->step = IC_DECIDE_FAILED;
+				if (start_job(c, job))
+					return;
+			}
+			hd_session_close(c->deciding); /* recovery rolls it back: no decision row */
+			c->deciding = NULL;
+			client_error(c, "ERROR", hd_pgp_sqlstate(c->fail.code), c->fail.msg, c->txn);
+			finish_intercept(c);
+		}
+		return;
+	case IC_FAILTXN:
+		send_buf(c, c->cli, &c->reply);
+		client_error(c, "ERROR", hd_pgp_sqlstate(c->fail.code), c->fail.msg, c->txn);
+		finish_intercept(c);
+		return;
+	default:
+		return;
+	}
+}
+
+static void
+on_job_done(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+	hd_job *job = c->done;
+	(void)fd;
+	(void)what;
+
+	c->done = NULL;
+	c->job = NULL;
+	if (c->closing) {
+		if (job && job->session && c->npending < HD_SERVE_MAX_PENDING) {
+			c->pending[c->npending++] = job->session; /* prepared, decision maybe on its way: settle safely */
+			job->session = NULL;
+		}
+		hd_job_free(job);
+		kick(c);
+		return;
+	}
+	switch (c->step) {
+	case IC_LOAD:
+		pthread_mutex_lock(&job->mu);
+		c->reply = job->notices;
+		memset(&job->notices, 0, sizeof job->notices);
+		pthread_mutex_unlock(&job->mu);
+		if (job->rc != HD_OK) {
+			hd_err e = job->err;
+			hd_job_free(job);
+			fail_copy(c, &e);
+			return;
+		}
+		logf_(c->sv, true, "session %d: %s (%s)", c->id, job->res.tag, job->res.commit_method);
+		(void)hd_pgp_put_complete(&c->reply, job->res.tag);
+		if (job->session) {
+			c->deciding = job->session;
+			job->session = NULL;
+			c->step = IC_DECIDE;
+			internal_query(c, job->decision_sql);
+			hd_job_free(job);
+			return;
+		}
+		hd_job_free(job);
+		(void)hd_pgp_put_ready(&c->reply, c->txn ? c->txn : 'I');
+		send_buf(c, c->cli, &c->reply);
+		finish_intercept(c);
+		return;
+	case IC_DECIDE_FAILED:
+		hd_job_free(job);
+		client_error(c, "ERROR", hd_pgp_sqlstate(c->fail.code), c->fail.msg, c->txn);
+		finish_intercept(c);
+		return;
+	case IC_SETTLE: {
+		hd_pgp_buf m = { 0 };
+		logf_(c->sv, true, "session %d: transaction ended: %d load(s) committed, %d rolled back", c->id,
+		      job->committed, job->rolled_back);
+		if (job->rc != HD_OK)
+			(void)hd_pgp_put_notice(&m, 'N', "WARNING", "01000", job->err.msg, NULL);
+		(void)hd_pgp_put_ready(&m, c->held_ready);
+		send_buf(c, c->cli, &m);
+		hd_pgp_buf_free(&m);
+		hd_job_free(job);
+		c->held_ready = 0;
+		c->inflight = c->inflight > 0 ? c->inflight - 1 : 0;
+		finish_intercept(c);
+		return;
+	}
+	default:
+		hd_job_free(job);
+		return;
+	}
+}
+
+/* ---- client side ------------------------------------------------------------------------------------------------- */
+
+static void on_read(struct bufferevent *b, void *arg);
+static void on_write(struct bufferevent *b, void *arg);
+static void on_event(struct bufferevent *b, short what, void *arg);
+
+static void
+cancel_written(struct bufferevent *b, void *arg)
+{
+	(void)arg;
+	if (evbuffer_get_length(bufferevent_get_output(b)) == 0)
+		bufferevent_free(b);
+}
+
+static void
+cancel_event(struct bufferevent *b, short what, void *arg)
+{
+	(void)arg;
+	if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))
+		bufferevent_free(b);
+}
+
+/* A CancelRequest goes to the upstream unchanged on a connection of its own (the key is the upstream's). */
+static void
+relay_cancel(conn *c, const uint8_t pkt[16])
+{
+	struct bufferevent *b = bufferevent_socket_new(c->sv->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (!b)
+		return;
+	bufferevent_setcb(b, NULL, cancel_written, cancel_event, NULL);
+	bufferevent_write(b, pkt, 16);
+	if (bufferevent_socket_connect(b, (struct sockaddr *)&c->sv->up_addr, c->sv->up_len) < 0)
+		bufferevent_free(b);
+}
+
+static bool
+connect_upstream(conn *c)
+{
+	c->up = bufferevent_socket_new(c->sv->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->up)
+		return false;
+	bufferevent_setcb(c->up, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->up, EV_WRITE, HIGH_WATER / 4, 0);
+	bufferevent_enable(c->up, EV_READ);
+	return bufferevent_socket_connect(c->up, (struct sockaddr *)&c->sv->up_addr, c->sv->up_len) == 0;
+}
+
+/* The startup phase: encryption requests, cancel requests, the StartupMessage. */
+static void
+client_startup(conn *c, struct evbuffer *in)
+{
+	while (c->ph == PH_STARTUP) {
+		uint8_t hdr[8], *pkt;
+		uint32_t len, code;
+		hd_err e;
+
+		if (evbuffer_copyout(in, hdr, 8) < 8)
+			return;
+		if (hd_pgp_startup_header(hdr, 8, &len, &code, &e) != HD_OK) {
+			client_error(c, "FATAL", "08P01", e.msg, 0);
+			c->ph = PH_CLOSING;
+			return;
+		}
+		if (evbuffer_get_length(in) < len)
+			return;
+		if (!(pkt = evbuffer_pullup(in, len)))
+			return;
+		if (code == HD_PGP_SSLREQ || code == HD_PGP_GSSREQ) {
+			evbuffer_drain(in, len);
+			bufferevent_write(c->cli, "N", 1); /* no encryption (TLS comes later): clients fall back to plain */
+			continue;
+		}
+		if (code == HD_PGP_CANCEL) {
+			relay_cancel(c, pkt);
+			evbuffer_drain(in, len);
+			c->ph = PH_CLOSING;
+			return;
+		}
+		if (code >> 16 != 3) {
+			client_error(c, "FATAL", "0A000", "unsupported frontend protocol: hdcopy serve speaks version 3", 0);
+			c->ph = PH_CLOSING;
+			return;
+		}
+		if (hd_pgp_startup_params(pkt + 8, len - 8, &c->su, &e) != HD_OK) {
+			client_error(c, "FATAL", "08P01", e.msg, 0);
+			c->ph = PH_CLOSING;
+			return;
+		}
+		logf_(c->sv, true, "session %d: user %s, database %s", c->id, c->su.user,
+		      c->su.database[0] ? c->su.database : c->su.user);
+		if (!connect_upstream(c)) {
+			client_error(c, "FATAL", "08006", "hdcopy serve could not connect to the upstream server", 0);
+			c->ph = PH_CLOSING;
+			return;
+		}
+		bufferevent_write(c->up, pkt, len); /* sent once connected: the startup packet, unchanged */
+		evbuffer_drain(in, len);
+		c->ph = PH_RELAY;
+	}
+}
+
+static void
+process_client(conn *c)
+{
+	struct evbuffer *in;
+
+	if (!c->cli || c->closing)
+		return;
+	in = bufferevent_get_input(c->cli);
+	if (c->ph == PH_STARTUP) {
+		client_startup(c, in);
+		if (c->ph == PH_CLOSING) {
+			if (evbuffer_get_length(bufferevent_get_output(c->cli)) == 0)
+				conn_close(c);
+			return;
+		}
+	}
+	while (c->ph == PH_RELAY && !c->hold_cli && !c->cli_throttled && c->up) {
+		struct evbuffer *out = bufferevent_get_output(c->up);
+		uint8_t hdr[5];
+		char type;
+		uint32_t len;
+		hd_err e;
+
+		if (c->cli_pass) {
+			size_t avail = evbuffer_get_length(in), n = avail < c->cli_pass ? avail : c->cli_pass;
+			if (!n)
+				break;
+			evbuffer_remove_buffer(in, out, n);
+			c->cli_pass -= (uint32_t)n;
+			throttle(c, true);
+			continue;
+		}
+		if (evbuffer_copyout(in, hdr, 5) < 5)
+			break;
+		if (hd_pgp_header(hdr, 5, &type, &len, &e) != HD_OK) {
+			client_error(c, "FATAL", "08P01", e.msg, 0);
+			c->ph = PH_CLOSING;
+			break;
+		}
+		if (type == 'Q' && len - 4 <= HD_PGP_QUERY_MAX && c->txn && c->txn != 'E') {
+			const uint8_t *msg;
+			const char *sql, *stmt = NULL;
+			size_t sqllen, stmtlen = 0;
+			hd_sv_verdict v;
+			hd_err why;
+
+			if (evbuffer_get_length(in) < (size_t)len + 1)
+				break;
+			msg = evbuffer_pullup(in, (ssize_t)len + 1);
+			if (!msg || hd_pgp_query(msg + 5, len - 4, &sql, &sqllen, &e) != HD_OK) {
+				client_error(c, "FATAL", "08P01", msg ? e.msg : "out of memory", 0);
+				c->ph = PH_CLOSING;
+				break;
+			}
+			v = hd_serve_classify(sql, sqllen, &stmt, &stmtlen, &why);
+			if (v != HD_SV_RELAY) {
+				char *copy;
+				if (c->inflight > 0) { /* pipelined: answer in order, after what is in flight */
+					c->wait_idle = true;
+					break;
+				}
+				c->wait_idle = false;
+				/* stmt points into the message: copy it out, then consume the message */
+				if (!(copy = malloc(stmtlen + 1))) {
+					conn_close(c);
+					return;
+				}
+				memcpy(copy, stmt ? stmt : "", stmtlen);
+				copy[stmtlen] = 0;
+				evbuffer_drain(in, (size_t)len + 1);
+				start_intercept(c, v, copy, stmtlen, &why);
+				break;
+			}
+		}
+		/* Relay: the header now, the body as it comes. */
+		if (type == 'Q' || type == 'S' || type == 'F')
+			c->inflight++;
+		evbuffer_remove_buffer(in, out, 5);
+		c->cli_pass = len - 4;
+		throttle(c, true);
+	}
+	if (c->ph == PH_CLOSING && c->cli && evbuffer_get_length(bufferevent_get_output(c->cli)) == 0)
+		conn_close(c);
+}
+
+/* ---- upstream side ----------------------------------------------------------------------------------------------- */
+
+/* A reply to serve's own query: consumed here (ParameterStatus and notifications still reach the client). */
+static bool
+iq_message(conn *c, char type, const uint8_t *body, size_t n)
+{
+	hd_err e;
+	switch (type) {
+	case 'D':
+		if (c->iq_rows++ == 0) {
+			bool isnull;
+			for (int i = 0; i < 2; i++)
+				if (hd_pgp_datarow_col(body, n, i, c->iq_val[i], sizeof c->iq_val[i], &isnull, &e) != HD_OK)
+					c->iq_val[i][0] = 0;
+		}
+		return true;
+	case 'C': {
+		const char *tag;
+		if (hd_pgp_tag(body, n, &tag, &e) != HD_OK)
+			return false;
+		snprintf(c->iq_tag, sizeof c->iq_tag, "%s", tag);
+		return true;
+	}
+	case 'E': {
+		const char *m;
+		c->iq_err = true;
+		if (hd_pgp_field(body, n, 'M', &m, &e) != HD_OK)
+			return false;
+		snprintf(c->iq_msg, sizeof c->iq_msg, "%s", m ? m : "");
+		return true;
+	}
+	case 'Z':
+		if (hd_pgp_ready(body, n, &c->txn, &e) != HD_OK)
+			return false;
+		c->iq = false;
+		iq_done(c);
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* A tag after which the decision rows of the transaction that ran them are final although the status may still be
+ * 'T' ("COMMIT AND CHAIN", or "COMMIT; BEGIN" in one Query). Not "ROLLBACK": ROLLBACK TO SAVEPOINT has the same tag
+ * and leaves the transaction — and a decision row written before the savepoint — alive; a real ROLLBACK (AND
+ * CHAIN) is settled at the next COMMIT or at status 'I', where the row is absent either way. */
+static bool
+end_tag(const char *tag)
+{
+	return strcmp(tag, "COMMIT") == 0;
+}
+
+static void
+process_upstream(conn *c)
+{
+	struct evbuffer *in;
+
+	if (!c->up || c->closing)
+		return;
+	in = bufferevent_get_input(c->up);
+	if (evbuffer_get_length(in))
+		c->up_heard = true;
+	while (!c->hold_up && !c->up_throttled && c->cli && !c->closing) {
+		struct evbuffer *out = bufferevent_get_output(c->cli);
+		uint8_t hdr[5];
+		const uint8_t *msg;
+		char type;
+		uint32_t len;
+		hd_err e;
+		bool inspect;
+
+		if (c->up_pass) {
+			size_t avail = evbuffer_get_length(in), n = avail < c->up_pass ? avail : c->up_pass;
+			if (!n)
+				break;
+			evbuffer_remove_buffer(in, out, n);
+			c->up_pass -= (uint32_t)n;
+			throttle(c, false);
+			continue;
+		}
+		if (evbuffer_copyout(in, hdr, 5) < 5)
+			break;
+		if (hd_pgp_header(hdr, 5, &type, &len, &e) != HD_OK) {
+			logf_(c->sv, false, "session %d: upstream: %s", c->id, e.msg);
+			conn_close(c);
+			return;
+		}
+		inspect = c->iq || type == 'Z' || type == 'K' || (type == 'C' && c->npending);
+		if (!inspect) {
+			evbuffer_remove_buffer(in, out, 5);
+			c->up_pass = len - 4;
+			throttle(c, false);
+			continue;
+		}
+		if (len - 4 > HD_PGP_INSPECT_MAX) {
+			logf_(c->sv, false, "session %d: upstream: message too long", c->id);
+			conn_close(c);
+			return;
+		}
+		if (evbuffer_get_length(in) < (size_t)len + 1)
+			break;
+		if (!(msg = evbuffer_pullup(in, (ssize_t)len + 1))) {
+			conn_close(c);
+			return;
+		}
+		if (c->iq) {
+			bool ok;
+			if (type == 'S' || type == 'A')
+				bufferevent_write(c->cli, msg, (size_t)len + 1);
+			ok = iq_message(c, type, msg + 5, len - 4);
+			evbuffer_drain(in, (size_t)len + 1);
+			if (!ok) {
+				conn_close(c);
+				return;
+			}
+			continue;
+		}
+		if (type == 'K') {
+			uint32_t key;
+			if (hd_pgp_backend_key(msg + 5, len - 4, &c->be_pid, &key, &e) != HD_OK) {
+				conn_close(c);
+				return;
+			}
+		} else if (type == 'C') {
+			const char *tag;
+			if (hd_pgp_tag(msg + 5, len - 4, &tag, &e) == HD_OK && end_tag(tag))
+				c->saw_end = true;
+		} else if (type == 'Z') {
+			char st;
+			if (hd_pgp_ready(msg + 5, len - 4, &st, &e) != HD_OK) {
+				conn_close(c);
+				return;
+			}
+			c->txn = st;
+			if (c->npending && (st == 'I' || c->saw_end)) {
+				/* The transaction that holds the decisions has ended: settle, then let the client go on. */
+				hd_job *job = hd_job_new(HD_JOB_SETTLE);
+				evbuffer_drain(in, (size_t)len + 1);
+				c->saw_end = false;
+				if (!job) {
+					conn_close(c);
+					return;
+				}
+				for (int i = 0; i < c->npending; i++)
+					job->sessions[job->nsessions++] = c->pending[i];
+				c->npending = 0;
+				c->held_ready = st;
+				c->step = IC_SETTLE;
+				hold(c, true, true);
+				hold(c, false, true);
+				if (!start_job(c, job))
+					conn_close(c);
+				return;
+			}
+			c->saw_end = false;
+			if (c->inflight > 0)
+				c->inflight--;
+			bufferevent_write(c->cli, msg, (size_t)len + 1);
+			evbuffer_drain(in, (size_t)len + 1);
+			if (c->wait_idle && c->inflight == 0)
+				kick(c);
+			continue;
+		}
+		bufferevent_write(c->cli, msg, (size_t)len + 1);
+		evbuffer_drain(in, (size_t)len + 1);
+	}
+}
+
+/* ---- events ------------------------------------------------------------------------------------------------------ */
+
+static void
+on_read(struct bufferevent *b, void *arg)
+{
+	conn *c = arg;
+	if (b == c->cli)
+		process_client(c);
+	else
+		process_upstream(c);
+}
+
+/* Output drained below the low watermark: resume the side that was throttled on it; close after a last message. */
+static void
+on_write(struct bufferevent *b, void *arg)
+{
+	conn *c = arg;
+	if (b == c->cli && c->ph == PH_CLOSING && evbuffer_get_length(bufferevent_get_output(b)) == 0) {
+		conn_close(c);
+		return;
+	}
+	if (b == c->up && c->cli_throttled) {
+		c->cli_throttled = false;
+		if (!c->hold_cli)
+			bufferevent_enable(c->cli, EV_READ);
+		process_client(c);
+	} else if (b == c->cli && c->up_throttled) {
+		c->up_throttled = false;
+		if (!c->hold_up && c->up)
+			bufferevent_enable(c->up, EV_READ);
+		process_upstream(c);
+	}
+}
+
+static void
+on_event(struct bufferevent *b, short what, void *arg)
+{
+	conn *c = arg;
+	if (what & BEV_EVENT_CONNECTED)
+		return;
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	if (b == c->up) {
+		/* The upstream ended the session (Terminate, a FATAL error, a crash): deliver what it said, then close. */
+		process_upstream(c);
+		if (!c->up_heard && c->cli && !c->closing) {
+			char m[256];
+			snprintf(m, sizeof m, "hdcopy serve could not connect to the upstream server: %s",
+			         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+			client_error(c, "FATAL", "08006", m, 0);
+		}
+		bufferevent_free(c->up);
+		c->up = NULL;
+		if (c->cli && evbuffer_get_length(bufferevent_get_output(c->cli)) > 0 && !c->closing) {
+			c->ph = PH_CLOSING;
+			bufferevent_disable(c->cli, EV_READ);
+			return;
+		}
+	}
+	conn_close(c);
+}
+
+static void
+conn_free(conn *c)
+{
+	server *sv = c->sv;
+	logf_(sv, true, "session %d: closed", c->id);
+	for (int i = 0; i < c->npending; i++)
+		hd_session_close(c->pending[i]);
+	hd_session_close(c->deciding);
+	hd_pgp_buf_free(&c->reply);
+	free(c->stmt);
+	if (c->done_ev)
+		event_free(c->done_ev);
+	if (c->kick_ev)
+		event_free(c->kick_ev);
+	free(c);
+	sv->nclients--;
+}
+
+/* Close both sockets now; the rest (freeing c) happens in on_kick, once no job runs. */
+static void
+conn_close(conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->ph = PH_CLOSING;
+	if (c->cli) {
+		bufferevent_free(c->cli);
+		c->cli = NULL;
+	}
+	if (c->up) {
+		bufferevent_free(c->up);
+		c->up = NULL;
+	}
+	kick(c);
+}
+
+/* Loads still pending when a session closes are settled only after its upstream backend is gone (a COMMIT might
+ * be in flight until then), by a last job; then c is freed. */
+static void
+close_finish(conn *c)
+{
+	if (c->job)
+		return; /* on_job_done kicks again */
+	if (c->deciding && c->npending < HD_SERVE_MAX_PENDING) {
+		c->pending[c->npending++] = c->deciding;
+		c->deciding = NULL;
+	}
+	if (c->npending) {
+		hd_job *job = hd_job_new(HD_JOB_SETTLE_AFTER);
+		if (job) {
+			job->backend_pid = c->be_pid;
+			for (int i = 0; i < c->npending; i++)
+				job->sessions[job->nsessions++] = c->pending[i];
+			c->npending = 0;
+			if (start_job(c, job))
+				return;
+			/* start_job freed the job and closed its sessions: recovery decides */
+		}
+	}
+	conn_free(c);
+}
+
+static void
+on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+	(void)fd;
+	(void)what;
+	if (c->closing) {
+		close_finish(c);
+		return;
+	}
+	process_client(c);
+	if (!c->closing)
+		process_upstream(c);
+}
+
+static void
+on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	server *sv = arg;
+	conn *c;
+	(void)lis;
+	(void)sa;
+	(void)salen;
+
+	if (sv->nclients >= (sv->cfg->max_clients > 0 ? sv->cfg->max_clients : DEFAULT_MAX_CLIENTS) ||
+	    !(c = calloc(1, sizeof *c))) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->sv = sv;
+	c->id = ++sv->next_id;
+	c->cli = bufferevent_socket_new(sv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->done_ev = event_new(sv->base, -1, 0, on_job_done, c);
+	c->kick_ev = event_new(sv->base, -1, 0, on_kick, c);
+	if (!c->cli || !c->done_ev || !c->kick_ev) {
+		if (c->cli)
+			bufferevent_free(c->cli);
+		else
+			evutil_closesocket(fd);
+		if (c->done_ev)
+			event_free(c->done_ev);
+		if (c->kick_ev)
+			event_free(c->kick_ev);
+		free(c);
+		return;
+	}
+	sv->nclients++;
+	bufferevent_setcb(c->cli, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->cli, EV_WRITE, HIGH_WATER / 4, 0);
+	bufferevent_enable(c->cli, EV_READ);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	server *sv = arg;
+	(void)what;
+	logf_(sv, false, "%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	event_base_loopexit(sv->base, NULL);
+}
+
+hd_code
+hd_serve_run(const hd_serve_config *cfg, hd_err *err)
+{
+	server sv = { .cfg = cfg };
+	struct sockaddr_storage la;
+	int lalen = (int)sizeof la;
+	struct event *sint = NULL, *sterm = NULL;
+	char *perr = NULL;
+	hd_code r = HD_OK;
+
+	signal(SIGPIPE, SIG_IGN); /* a client that goes away must not take the server with it */
+	if (evthread_use_pthreads() != 0)
+		return hd_err_set_pub(err, HD_ERR_INTERNAL, "libevent has no thread support");
+	if ((r = resolve_upstream(&sv, cfg->upstream, err)) != HD_OK)
+		return r;
+	if (!(sv.loader = PQconninfoParse(cfg->loader ? cfg->loader : cfg->upstream, &perr))) {
+		r = hd_err_set_pub(err, HD_ERR_USAGE, "--loader: %.*s", perr ? (int)strcspn(perr, "\n") : 13,
+		                   perr ? perr : "out of memory");
+		PQfreemem(perr);
+		return r;
+	}
+	memset(&la, 0, sizeof la);
+	if (evutil_parse_sockaddr_port(cfg->listen, (struct sockaddr *)&la, &lalen) != 0) {
+		r = hd_err_set_pub(err, HD_ERR_USAGE, "--listen: expected ADDR:PORT, not '%s'", cfg->listen);
+		goto out;
+	}
+	if (!(sv.base = event_base_new())) {
+		r = hd_err_set_pub(err, HD_ERR_NOMEM, "could not start the event loop");
+		goto out;
+	}
+	sv.lis = evconnlistener_new_bind(sv.base, on_accept, &sv, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 128,
+	                                 (struct sockaddr *)&la, lalen);
+	if (!sv.lis) {
+		r = hd_err_set_pub(err, HD_ERR_USAGE, "--listen %s: %s", cfg->listen, strerror(errno));
+		goto out;
+	}
+	sint = evsignal_new(sv.base, SIGINT, on_signal, &sv);
+	sterm = evsignal_new(sv.base, SIGTERM, on_signal, &sv);
+	if (!sint || !sterm || event_add(sint, NULL) || event_add(sterm, NULL)) {
+		r = hd_err_set_pub(err, HD_ERR_INTERNAL, "could not watch signals");
+		goto out;
+	}
+	{
+		struct sockaddr_storage bound;
+		socklen_t bl = sizeof bound;
+		char host[128] = "?", port[16] = "?";
+		if (getsockname(evconnlistener_get_fd(sv.lis), (struct sockaddr *)&bound, &bl) == 0)
+			getnameinfo((struct sockaddr *)&bound, bl, host, sizeof host, port, sizeof port,
+			            NI_NUMERICHOST | NI_NUMERICSERV);
+		logf_(&sv, false, "listening on %s%s%s:%s", strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+		      port);
+	}
+	event_base_dispatch(sv.base);
+out:
+	if (sint)
+		event_free(sint);
+	if (sterm)
+		event_free(sterm);
+	if (sv.lis)
+		evconnlistener_free(sv.lis);
+	if (sv.base)
+		event_base_free(sv.base);
+	PQconninfoFree(sv.loader);
+	return r;
+}
