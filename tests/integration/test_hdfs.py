@@ -1,5 +1,6 @@
 """hdfs:// and emr:// sources against a real HDFS (Hadoop 3.4.2 MiniDFSCluster, 3 DataNodes, WebHDFS, permissions on:
 tests/integration/hdfs.py) and a real PostgreSQL. The DataNode-failure test stops a DataNode, so it runs last."""
+import bz2
 import gzip
 import json
 import os
@@ -172,6 +173,17 @@ def test_formats_and_codecs(db, data):
                          check=True).stdout
     hd.put("/fmt/zst/part-0.zst", zst, owner="etl:etl", blocksize=512)  # many tiny blocks
     assert load(db, hd.url("/fmt/zst/"), "ZSTD")["rows_loaded"] == 300
+    assert ids(db) == list(range(300))
+    db.sql("TRUNCATE t")
+    hd.put("/fmt/bz2/part-0.bz2", bz2.compress(rows_text(0, 400).encode()), owner="etl:etl")
+    assert load(db, hd.url("/fmt/bz2/part-*"), "BZIP2")["rows_loaded"] == 400
+    assert ids(db) == list(range(400))
+    db.sql("TRUNCATE t")
+    lzo = subprocess.run(["lzop", "-q", "-c"], input=rows_text(0, 250).encode(), capture_output=True,
+                         check=True).stdout
+    hd.put("/fmt/lzo/part-0.lzo", lzo, owner="etl:etl")
+    assert load(db, hd.url("/fmt/lzo/part-0.lzo"), "LZOP")["rows_loaded"] == 250
+    assert ids(db) == list(range(250))
 
 
 @pytest.fixture(scope="module")
