@@ -1,12 +1,14 @@
 /*
- * fmt_harness.h — shared by test_csv.c and test_split.c: run a format's reader over bytes and dump what it returned.
+ * fmt_harness.h — shared by the format tests (test_delimited, test_csv, test_fixedwidth, test_json, test_split): run a
+ * format's reader over bytes and dump what it returned.
  *
  * One dump line per call:
- *    "<line>@<offset>:[f1][f2]…"  a record (q[…] for a quoted field; \n, \r and other control bytes shown escaped)
+ *    "<line>@<offset>:[f1][f2]…"  a record (q[…] for a quoted field, N for a NULL field; \n, \r and other control
+ *                                 bytes shown escaped)
  *    "<line>:BAD<code>"           a rejected record (with "@<offset>:<raw>" when FH_RAW is asked for)
  *    "ERR:<message>"              a fatal error (the dump stops)
  * Streams: mode 0 one read, 1 one byte per read, 2 random 1..4096, 3 random up to 3 MB.
- * Header-only code (static functions) for cmocka test programs; include after <cmocka.h>.
+ * Header-only code (static inline: each test program uses what it needs) for cmocka tests; include after <cmocka.h>.
  */
 #ifndef HD_TESTS_FMT_HARNESS_H
 #define HD_TESTS_FMT_HARNESS_H
@@ -28,7 +30,7 @@ typedef struct chunk_stream {
 	uint64_t rng;
 } chunk_stream;
 
-static uint64_t
+static inline uint64_t
 rnd(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -37,7 +39,7 @@ rnd(uint64_t *s)
 	return *s;
 }
 
-static ssize_t
+static inline ssize_t
 chunk_read(hd_stream *s, void *buf, size_t n, hd_err *err)
 {
 	chunk_stream *c = (chunk_stream *)s;
@@ -58,7 +60,7 @@ chunk_read(hd_stream *s, void *buf, size_t n, hd_err *err)
 	return (ssize_t)k;
 }
 
-static void
+static inline void
 chunk_close(hd_stream *s)
 {
 	free(s);
@@ -66,7 +68,19 @@ chunk_close(hd_stream *s)
 
 static const hd_stream_ops chunk_ops = { "chunks", chunk_read, chunk_close };
 
-static hd_stream *
+/* A stream whose every read fails. */
+static inline ssize_t
+fail_read(hd_stream *s, void *buf, size_t n, hd_err *err)
+{
+	(void)s;
+	(void)buf;
+	(void)n;
+	hd_err_set(err, HD_ERR_IO, "failing-input: read error: Input/output error");
+	return -1;
+}
+static const hd_stream_ops fail_ops = { "fail", fail_read, chunk_close };
+
+static inline hd_stream *
 chunk_stream_new(const char *data, size_t len, int mode)
 {
 	chunk_stream *c = calloc(1, sizeof *c);
@@ -85,7 +99,7 @@ typedef struct dump {
 	size_t len, cap;
 } dump;
 
-static void
+static inline void
 dput(dump *d, const char *p, size_t n)
 {
 	if (d->len + n + 1 > d->cap) {
@@ -98,8 +112,8 @@ dput(dump *d, const char *p, size_t n)
 	d->s[d->len] = '\0';
 }
 
-static void dprintf_(dump *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void
+static inline void dprintf_(dump *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void
 dprintf_(dump *d, const char *fmt, ...)
 {
 	char tmp[1200];
@@ -111,7 +125,7 @@ dprintf_(dump *d, const char *fmt, ...)
 	dput(d, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-static void
+static inline void
 dbytes(dump *d, const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -127,9 +141,14 @@ dbytes(dump *d, const char *p, size_t n)
 	}
 }
 
-static void
+static inline void
 dfield(dump *d, const hd_field *f)
 {
+	if (f->null) {
+		assert_int_equal(f->n, 0);
+		dput(d, "N", 1);
+		return;
+	}
 	if (f->quoted)
 		dput(d, "q", 1);
 	dput(d, "[", 1);
@@ -140,7 +159,7 @@ dfield(dump *d, const hd_field *f)
 enum { FH_RAW = 1 };
 
 /* Read everything from a stream; return the dump (caller frees). data/len: the whole input, to check rec.raw. */
-static char *
+static inline char *
 fh_run_stream(const hd_format_ops *ops, const hd_format_opts *o, hd_stream *in, const char *data, size_t len,
               int flags)
 {
@@ -191,7 +210,7 @@ fh_run_stream(const hd_format_ops *ops, const hd_format_opts *o, hd_stream *in, 
 	return d.s;
 }
 
-static char *
+static inline char *
 fh_run(const hd_format_ops *ops, const hd_format_opts *o, const char *data, size_t len, int mode, int flags)
 {
 	hd_stream *in = mode ? chunk_stream_new(data, len, mode) : hd_stream_mem(data, len, "test-input");

@@ -24,133 +24,8 @@
 #include "format/format.h"
 #include "format/format_int.h"
 
-/* --- a stream that returns small reads --------------------------------------------------------------------------- */
+#include "fmt_harness.h"
 
-typedef struct chunk_stream {
-	hd_stream base;
-	const char *data;
-	size_t len, pos;
-	int mode;           /* 1: one byte per read; 2: random sizes 1..4096; 3: random sizes up to 3 MB */
-	uint64_t rng;
-} chunk_stream;
-
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static ssize_t
-chunk_read(hd_stream *s, void *buf, size_t n, hd_err *err)
-{
-	chunk_stream *c = (chunk_stream *)s;
-	size_t k = n, left = c->len - c->pos;
-	(void)err;
-	if (c->mode == 1)
-		k = 1;
-	else if (c->mode == 2)
-		k = 1 + rnd(&c->rng) % 4096;
-	else if (c->mode == 3)
-		k = 1 + rnd(&c->rng) % (3u << 20);
-	if (k > n)
-		k = n;
-	if (k > left)
-		k = left;
-	memcpy(buf, c->data + c->pos, k);
-	c->pos += k;
-	return (ssize_t)k;
-}
-
-static void
-chunk_close(hd_stream *s)
-{
-	free(s);
-}
-
-static const hd_stream_ops chunk_ops = { "chunks", chunk_read, chunk_close };
-
-static hd_stream *
-chunk_stream_new(const char *data, size_t len, int mode)
-{
-	chunk_stream *c = calloc(1, sizeof *c);
-	assert_non_null(c);
-	c->base.ops = &chunk_ops;
-	c->base.name = "test-input";
-	c->data = data;
-	c->len = len;
-	c->mode = mode;
-	c->rng = 0x9E3779B97F4A7C15ull;
-	return &c->base;
-}
-
-/* A stream that fails after some bytes. */
-static ssize_t
-fail_read(hd_stream *s, void *buf, size_t n, hd_err *err)
-{
-	(void)s;
-	(void)buf;
-	(void)n;
-	hd_err_set(err, HD_ERR_IO, "failing-input: read error: Input/output error");
-	return -1;
-}
-static const hd_stream_ops fail_ops = { "fail", fail_read, chunk_close };
-
-/* --- dumping ----------------------------------------------------------------------------------------------------- */
-
-typedef struct dump {
-	char *s;
-	size_t len, cap;
-} dump;
-
-static void
-dput(dump *d, const char *p, size_t n)
-{
-	if (d->len + n + 1 > d->cap) {
-		d->cap = (d->len + n + 1) * 2;
-		d->s = realloc(d->s, d->cap);
-		assert_non_null(d->s);
-	}
-	memcpy(d->s + d->len, p, n);
-	d->len += n;
-	d->s[d->len] = '\0';
-}
-
-static void
-dprintf_(dump *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void
-dprintf_(dump *d, const char *fmt, ...)
-{
-	char tmp[1200];
-	va_list ap;
-	int n;
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	dput(d, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-static void
-dfield(dump *d, const hd_field *f)
-{
-	if (f->quoted)
-		dput(d, "q", 1);
-	dput(d, "[", 1);
-	for (uint32_t i = 0; i < f->n; i++) {
-		unsigned char c = (unsigned char)f->p[i];
-		if (c == '\n')
-			dput(d, "\\n", 2);
-		else if (c == '\r')
-			dput(d, "\\r", 2);
-		else if (c < 0x20)
-			dprintf_(d, "\\x%02x", c);
-		else
-			dput(d, (const char *)&c, 1);
-	}
-	dput(d, "]", 1);
-}
 
 /* Read everything from in; offsets in the dump are shifted by base (a range's start in the whole input). */
 static char *
@@ -207,7 +82,6 @@ run(const hd_format_opts *o, const char *data, size_t len, int mode)
 	return run_stream(o, in, data, len, 0);
 }
 
-static const char *const classifier_names[] = { "scalar", "sse2", "avx2" };
 
 /* Run through every stream mode and classifier; all must agree; return the dump. */
 static char *
