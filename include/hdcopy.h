@@ -62,6 +62,10 @@ typedef struct hd_options {
 	 * in a transaction of its own choosing, and after that transaction has ended calls hd_session_settle(). Needs
 	 * max_prepared_transactions > 0 (HD_ERR_UNSUPPORTED otherwise, and on SQLite). NOLOAD prepares nothing. */
 	bool prepare_only;
+	/* Added for `hdcopy serve` (issue 9): statements come from a database session, not from the OS user who runs
+	 * hdcopy. A local-file COPY without a role then needs superuser or pg_read_server_files (PostgreSQL's rule for
+	 * COPY FROM a server file), and a remote one always needs a role, even while the role catalog is empty. */
+	bool client_session;
 } hd_options;
 
 /* Per-file outcome of a COPY. */
@@ -107,6 +111,14 @@ void hd_session_close(hd_session *s);
 
 /* Run one statement (without its ';'). res is cleared first and filled on success and on failure. */
 hd_code hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_err *err);
+
+/* Added for cancel (issue 10): stop the statement s is running on another thread, as PostgreSQL's cancel request
+ * does. Thread-safe (not async-signal-safe: from a signal, call it on a thread that waits for the signal). A COPY
+ * stops promptly — every slice, and the server's side of each connection is interrupted — rolls back whatever it
+ * had begun or prepared, and hd_session_exec() returns HD_ERR_CANCELED ("canceling statement due to user request");
+ * a cancel that comes once the COPY has started to commit is too late and ignored. A pass-through statement is
+ * cancelled on the server. A cancel while no statement runs applies to the next one. */
+void hd_session_cancel(hd_session *s);
 
 /* Settle what interrupted loads left on the target (prepared transactions of a multi-slice load whose process died):
  * commit those whose commit decision was recorded, roll back the rest. Loads still running are left alone. Every
@@ -191,6 +203,12 @@ hd_code hd_session_role_create(hd_session *s, const hd_role_def *d, hd_err *err)
 hd_code hd_session_role_drop(hd_session *s, const char *name, hd_err *err);
 /* Rows through the session's rows callback: every role, or the one named (name != NULL). */
 hd_code hd_session_role_list(hd_session *s, const char *name, hd_err *err);
+
+/* Test builds (-DHD_FAULTS=ON): install the I/O and allocation faults $HDCOPY_FAULTS names (src/common/sys.h,
+ * docs/testing.md "Faults"); HD_ERR_USAGE for a spec it does not understand. Other builds: nothing, HD_OK. */
+hd_code hd_faults_init(hd_err *err);
+/* Test builds with $HDCOPY_FAULTS set: a line counting the calls seen and faults injected, 1; else 0. */
+int hd_faults_summary(char *buf, size_t n);
 
 /* The library's version string. */
 const char *hd_version(void);

@@ -8,7 +8,8 @@ pkgs=(build-essential cmake ninja-build pkg-config
       postgresql postgresql-client sqlite3 valgrind python3 python3-pip nodejs gzip bzip2 zstd lzop
       libssh-dev openssh-server openssh-client nftables iproute2  # SSH sources + their netns/sshd tests
       libcurl4-openssl-dev openjdk-17-jdk-headless maven  # hdfs:// over WebHDFS; the tests' MiniDFSCluster
-      libevent-dev  # hdcopy serve's event loop (docs/serve.md)
+      libevent-dev libssl-dev  # hdcopy serve's event loop and its TLS to clients (docs/serve.md)
+      libkrb5-dev krb5-kdc krb5-admin-server krb5-user  # a role's Kerberos login; the tests' real MIT KDC
       clang libclang-rt-14-dev)  # tests/fuzz: libFuzzer + ASan/UBSan runtimes of Debian 12's clang 14
 missing=()
 for p in "${pkgs[@]}"; do
@@ -26,4 +27,10 @@ if [ "${1:-}" = "--tests" ]; then
 	python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
 	# tests/integration/test_serve.py: a real driver (extended protocol, SCRAM, cancel) through hdcopy serve
 	python3 -c 'import psycopg' 2>/dev/null || python3 -m pip install -q 'psycopg[binary]'
+	# tests/integration/test_kerberos.py: the SPNEGO side of the test NameNode (built against libkrb5-dev)
+	python3 -c 'import gssapi' 2>/dev/null || python3 -m pip install -q gssapi
+	# tests/integration/test_differential.py: DuckDB's read_csv as an independent CSV reader
+	python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install -q 'duckdb>=1.2'
+	# tests/integration/test_serve_jdbc.py: pgjdbc from Maven Central (tests/jdbc/pom.xml, cached in ~/.m2), built
+	# with the JDK 17 and Maven above; nothing more. (bench/bench_serve.py installs pgbouncer itself.)
 fi

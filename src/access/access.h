@@ -107,9 +107,11 @@ hd_code hd_access_policy_unit(const hd_access_role *r, int source_kind, const ch
 /* Before a COPY reads anything (role.c): the session's user may INSERT into the table (and its listed columns);
  * the role the statement names (IAM_ROLE 'arn…:role/NAME' | 'NAME' | default, CREDENTIALS 'aws_iam_role=…', or
  * the default role for a remote source without an authorization clause) exists, the user holds ASSUMEROLE on it
- * for COPY, and the source is inside its policy. *out is NULL when no role applies (a local source without an
- * authorization clause; a target without a role catalog; an empty catalog — then the environment's identity and
- * the credential profile are used, as before roles). Refusals are HD_ERR_PRIVILEGE and say what to grant. */
+ * for COPY, and the source is inside its policy. *out is NULL when no role applies: a local source without an
+ * authorization clause (with client_session — a statement from `hdcopy serve` — only for a superuser or a member of
+ * pg_read_server_files), a target without a role catalog (SQLite: the OS user is the only principal), or a remote
+ * source without an authorization clause while the catalog is empty and !client_session (the invoking OS user's own
+ * identity). A named role must exist. Refusals are HD_ERR_PRIVILEGE and say what to grant. */
 /* GRANT / REVOKE ASSUMEROLE (a parsed hd_grant of copy/copy.h), and `hdcopy role …`. HD_ERR_UNSUPPORTED on a target
  * without a role catalog. */
 struct hd_grant;
@@ -121,6 +123,6 @@ hd_code hd_access_role_list(const struct hd_sink_ops *ops, struct hd_sink *sink,
                             void *ctx, hd_err *err);
 
 hd_code hd_access_authorize(const struct hd_sink_ops *ops, struct hd_sink *sink, const struct hd_copy_spec *spec,
-                            hd_access_role **out, hd_err *err);
+                            bool client_session, hd_access_role **out, hd_err *err);
 
 #endif

@@ -24,6 +24,7 @@
 
 #include "common/buf.h"
 #include "common/limits.h"
+#include "common/sys.h"
 
 hd_code
 hd_access_home(char *buf, size_t n, hd_err *err)
@@ -225,7 +226,7 @@ hd_access_profile_load(const char *name, hd_access_profile *p, hd_err *err)
 	if ((r = hd_access_home(home, sizeof home, err)) != HD_OK)
 		return r;
 	snprintf(path, sizeof path, "%s/profiles/%s", home, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = hd_sys_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
 	if (fd < 0) {
 		if (errno == ENOENT && strcmp(name, "default") == 0)
 			return hd_access_profile_parse("", 0, home, name, p, err);
@@ -234,34 +235,40 @@ hd_access_profile_load(const char *name, hd_access_profile *p, hd_err *err)
 			                  path);
 		return hd_err_set(err, HD_ERR_IO, "credential profile '%s': %s", path, strerror(errno));
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (hd_sys_fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		hd_sys_close(fd);
 		return hd_err_set(err, HD_ERR_IO, "credential profile '%s' is not a regular file", path);
 	}
 	if ((st.st_mode & 022) || st.st_uid != geteuid()) {
-		close(fd);
+		hd_sys_close(fd);
 		return hd_err_set(err, HD_ERR_IO,
 		                  "credential profile '%s' can be changed by another user (mode %04o): hdcopy refuses it", path,
 		                  (unsigned)(st.st_mode & 07777));
 	}
 	if (st.st_size > (off_t)HD_MAX_PROFILE) {
-		close(fd);
+		hd_sys_close(fd);
 		return hd_err_set(err, HD_ERR_LIMIT, "credential profile '%s' is larger than %u bytes", path, HD_MAX_PROFILE);
 	}
-	text = malloc((size_t)st.st_size + 1);
+	text = hd_malloc((size_t)st.st_size + 1);
 	if (!text) {
-		close(fd);
+		hd_sys_close(fd);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	}
 	while (len < (size_t)st.st_size) {
-		got = read(fd, text + len, (size_t)st.st_size - len);
+		got = hd_sys.read(fd, text + len, (size_t)st.st_size - len);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got <= 0)
+		if (got < 0) { /* a read error used to end the loop silently and parse a truncated profile */
+			int e = errno;
+			hd_sys_close(fd);
+			free(text);
+			return hd_err_set(err, HD_ERR_IO, "cannot read credential profile '%s': %s", path, strerror(e));
+		}
+		if (got == 0)
 			break;
 		len += (size_t)got;
 	}
-	close(fd);
+	hd_sys_close(fd);
 	r = hd_access_profile_parse(text, len, home, name, p, err);
 	free(text);
 	return r;
@@ -300,11 +307,11 @@ strv_add(char ***v, int *n, const char *s, hd_err *err)
 			return HD_OK;
 	if (*n >= 4096)
 		return hd_err_set(err, HD_ERR_LIMIT, "more than 4096 loader addresses");
-	nv = realloc(*v, (size_t)(*n + 1) * sizeof *nv);
+	nv = hd_realloc(*v, (size_t)(*n + 1) * sizeof *nv);
 	if (!nv)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	*v = nv;
-	if (!(nv[*n] = strdup(s)))
+	if (!(nv[*n] = hd_strdup(s)))
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	(*n)++;
 	return HD_OK;

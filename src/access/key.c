@@ -21,12 +21,13 @@
 #include <libssh/libssh.h>
 
 #include "hdcopy.h"
+#include "common/sys.h"
 
 static hd_code
 write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = hd_sys.write(fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -69,7 +70,7 @@ public_line(ssh_key priv, char **out, hd_err *err)
 		snprintf(host, sizeof host, "localhost");
 	host[sizeof host - 1] = '\0';
 	n = strlen(type) + strlen(b64) + strlen(host) + 16;
-	*out = malloc(n);
+	*out = hd_malloc(n);
 	if (*out)
 		snprintf(*out, n, "%s %s hdcopy@%s", type, b64, host);
 	ssh_string_free_char(b64);
@@ -93,18 +94,18 @@ generate(const char *home, const char *keypath, bool *created, hd_err *err)
 		goto out;
 	}
 	snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", home, HD_ACCESS_KEY_FILE, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = hd_sys_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = hd_err_set(err, HD_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, 0600) != 0 || write_all(fd, b64, strlen(b64)) != HD_OK || fsync(fd) != 0) {
 		r = hd_err_set(err, HD_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
+		hd_sys_close(fd);
 		unlink(tmp);
 		goto out;
 	}
-	close(fd);
+	hd_sys_close(fd);
 	if (link(tmp, keypath) != 0) {
 		int e = errno;
 		unlink(tmp);
@@ -118,11 +119,11 @@ generate(const char *home, const char *keypath, bool *created, hd_err *err)
 	/* The .pub file is a convenience for people; failing to write it is not an error. */
 	snprintf(pubpath, sizeof pubpath, "%s.pub", keypath);
 	if (public_line(key, &publine, err) == HD_OK) {
-		fd = open(pubpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		fd = hd_sys_open(pubpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd >= 0) {
 			if (write_all(fd, publine, strlen(publine)) == HD_OK)
 				(void)write_all(fd, "\n", 1);
-			close(fd);
+			hd_sys_close(fd);
 		}
 	}
 	hd_err_clear(err);

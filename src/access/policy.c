@@ -94,7 +94,7 @@ gmatch(const char *p, const char *s)
 			s++;
 			continue;
 		case '[': {
-			const char *end;
+			const char *end = NULL; /* not set when *s is the end of the string (clang -Wsometimes-uninitialized) */
 			bool hit = *s && bracket(p, *s, &end);
 			if (!end && !hit) { /* unterminated: a literal '[' */
 				if (*s != '[')

@@ -25,6 +25,7 @@
 #include "common/buf.h"
 #include "copy/copy.h"
 #include "sink/sink.h"
+#include "common/sys.h"
 
 /* ---- small result collectors ----------------------------------------------------------------------------------- */
 
@@ -48,13 +49,13 @@ collect(void *ctx, int ncols, const char *const *names, const char *const *value
 	}
 	if (R->n >= ROWS_MAX)
 		return 1;
-	if (!(nv = realloc(R->v, (size_t)(R->n + 1) * (size_t)ncols * sizeof *nv))) {
+	if (!(nv = hd_realloc(R->v, (size_t)(R->n + 1) * (size_t)ncols * sizeof *nv))) {
 		R->oom = true;
 		return 1;
 	}
 	R->v = nv;
 	for (int j = 0; j < ncols; j++) {
-		nv[R->n * ncols + j] = values[j] ? strdup(values[j]) : NULL;
+		nv[R->n * ncols + j] = values[j] ? hd_strdup(values[j]) : NULL;
 		if (values[j] && !nv[R->n * ncols + j])
 			R->oom = true;
 	}
@@ -201,7 +202,7 @@ load_lists(const hd_sink_ops *ops, hd_sink *sink, hd_access_role *role, hd_err *
 		char **nv;
 		if (!v)
 			continue;
-		if (!(nv = realloc(*vec, (size_t)(*n + 1) * sizeof *nv)) || !(nv[*n] = strdup(v))) {
+		if (!(nv = hd_realloc(*vec, (size_t)(*n + 1) * sizeof *nv)) || !(nv[*n] = hd_strdup(v))) {
 			if (nv)
 				*vec = nv;
 			rows_free(&R);
@@ -248,9 +249,32 @@ check_policy(const hd_access_role *role, const hd_copy_spec *spec, hd_err *err)
 	                               spec->src_authority, spec->src_path, what, err);
 }
 
+/* Through `hdcopy serve` the statement comes from a database user, not from the OS user who runs hdcopy, so a file
+ * on the loader's host is PostgreSQL's rule for a server-side COPY FROM 'file': superuser or pg_read_server_files. */
+static hd_code
+check_server_files(const hd_sink_ops *ops, hd_sink *sink, const hd_copy_spec *spec, hd_err *err)
+{
+	static const char sql[] =
+		"SELECT r.rolsuper OR pg_catalog.pg_has_role(current_user, 'pg_read_server_files', 'MEMBER'), current_user,"
+		" pg_catalog.quote_ident(current_user) FROM pg_catalog.pg_roles r WHERE r.rolname = current_user";
+	rows R;
+	hd_code r;
+
+	if ((r = query(ops, sink, sql, 0, NULL, &R, err)) != HD_OK)
+		return r;
+	if (R.n != 1 || strcmp(cell(&R, 0, 0), "t") != 0)
+		r = hd_err_set(err, HD_ERR_PRIVILEGE,
+		               "user \"%s\" may not read files on the loader's host: COPY from '%s' without a role needs "
+		               "superuser or membership in pg_read_server_files, as PostgreSQL's COPY FROM a file does; grant "
+		               "it (GRANT pg_read_server_files TO %s) or name a role whose policy covers the path (IAM_ROLE)",
+		               R.n == 1 ? cell(&R, 0, 1) : "?", spec->source, R.n == 1 ? cell(&R, 0, 2) : "the user");
+	rows_free(&R);
+	return r;
+}
+
 hd_code
-hd_access_authorize(const hd_sink_ops *ops, hd_sink *sink, const hd_copy_spec *spec, hd_access_role **out,
-                    hd_err *err)
+hd_access_authorize(const hd_sink_ops *ops, hd_sink *sink, const hd_copy_spec *spec, bool client_session,
+                    hd_access_role **out, hd_err *err)
 {
 	static const char sql_catalog[] =
 		"SELECT (SELECT count(*) FROM hdcopy.iam_roles), (SELECT name FROM hdcopy.iam_roles WHERE is_default)";
@@ -271,14 +295,16 @@ hd_access_authorize(const hd_sink_ops *ops, hd_sink *sink, const hd_copy_spec *s
 		return HD_OK; /* SQLite: no catalog; profiles as before (docs/setup.md) */
 	if ((r = check_insert(ops, sink, spec, err)) != HD_OK)
 		return r;
-	if (spec->auth == HD_AUTH_NONE && !remote)
-		return HD_OK; /* a local load without an authorization clause needs no role (the one-command demo) */
+	if (spec->auth == HD_AUTH_NONE && !remote) /* a local load without an authorization clause needs no role */
+		return client_session ? check_server_files(ops, sink, spec, err) : HD_OK; /* (the one-command demo) */
 
 	if ((r = query(ops, sink, sql_catalog, 0, NULL, &R, err)) != HD_OK)
 		return r;
-	if (strcmp(cell(&R, 0, 0), "0") == 0) {
+	if (strcmp(cell(&R, 0, 0), "0") == 0 && spec->auth == HD_AUTH_NONE && !client_session) {
+		/* No role defined yet and none named: the invoking OS user's own identity (environment, default profile) —
+		 * credentials they hold anyway. A named role, or a statement from a database session, needs a real role. */
 		rows_free(&R);
-		return HD_OK; /* no role defined yet: the environment's identity and profiles, as before roles */
+		return HD_OK;
 	}
 	if (spec->auth == HD_AUTH_NONE || spec->iam_role_default) {
 		if (!cell(&R, 0, 1)) {
@@ -316,7 +342,7 @@ hd_access_authorize(const hd_sink_ops *ops, hd_sink *sink, const hd_copy_spec *s
 		rows_free(&R);
 		return r;
 	}
-	if (!(role = calloc(1, sizeof *role))) {
+	if (!(role = hd_calloc(1, sizeof *role))) {
 		rows_free(&R);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	}
@@ -360,9 +386,9 @@ hd_access_grant_exec(const hd_sink_ops *ops, hd_sink *sink, const hd_grant *g, h
 	hd_buf_init(&roles, 1u << 20);
 	hd_buf_init(&gnames, 1u << 20);
 	hd_buf_init(&gtypes, 1u << 20);
-	names = calloc((size_t)g->ngrantees + 1, sizeof *names);
-	types = calloc((size_t)g->ngrantees + 1, sizeof *types);
-	tbuf = calloc((size_t)g->ngrantees + 1, sizeof *tbuf);
+	names = hd_calloc((size_t)g->ngrantees + 1, sizeof *names);
+	types = hd_calloc((size_t)g->ngrantees + 1, sizeof *types);
+	tbuf = hd_calloc((size_t)g->ngrantees + 1, sizeof *tbuf);
 	if (!names || !types || !tbuf) {
 		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		goto out;
@@ -417,16 +443,16 @@ store_secret(const char *src, const char *name, const char *ext, hd_err *err)
 		return hd_err_set(err, HD_ERR_IO, "%s must be a directory of this user with mode 0700", dir);
 	snprintf(dst, sizeof dst, "%s/%s.%s", dir, name, ext);
 	snprintf(tmp, sizeof tmp, "%s/.%s.%s.%ld", dir, name, ext, (long)getpid());
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((in = hd_sys_open(src, O_RDONLY | O_CLOEXEC, 0)) < 0)
 		return hd_err_set(err, HD_ERR_IO, "cannot read '%s': %s", src, strerror(errno));
-	if ((outfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+	if ((outfd = hd_sys_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
 		r = hd_err_set(err, HD_ERR_IO, "cannot create '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
-	while ((got = read(in, buf, sizeof buf)) != 0) {
+	while ((got = hd_sys.read(in, buf, sizeof buf)) != 0) {
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0 || write(outfd, buf, (size_t)got) != got) {
+		if (got < 0 || hd_sys_write_all(outfd, buf, (size_t)got) != 0) {
 			r = hd_err_set(err, HD_ERR_IO, "cannot copy '%s' into %s: %s", src, dir, strerror(errno));
 			goto out;
 		}
@@ -436,9 +462,9 @@ store_secret(const char *src, const char *name, const char *ext, hd_err *err)
 out:
 	explicit_bzero(buf, sizeof buf);
 	if (in >= 0)
-		close(in);
+		hd_sys_close(in);
 	if (outfd >= 0)
-		close(outfd);
+		hd_sys_close(outfd);
 	if (r != HD_OK)
 		unlink(tmp);
 	return r;

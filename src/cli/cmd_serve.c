@@ -1,5 +1,6 @@
 /*
- * cmd_serve.c — `hdcopy serve --listen ADDR:PORT --upstream URI [--loader CONNINFO] [-j N] [-v]`: parse the command
+ * cmd_serve.c — `hdcopy serve --listen ADDR:PORT --upstream URI [--loader CONNINFO] [--tls-cert F --tls-key F]
+ * [-j N] [-v]`: parse the command
  * line, print serve's log lines on standard error, and run src/serve until SIGINT or SIGTERM.
  */
 #include "cli/cmd_serve.h"
@@ -16,10 +17,11 @@
 static void
 serve_usage(FILE *out)
 {
-	fputs("Usage: hdcopy serve --upstream URI [--listen ADDR:PORT] [--loader CONNINFO] [OPTION]...\n"
+	fputs("Usage: hdcopy serve --upstream URI [--listen ADDR:PORT] [--loader CONNINFO] [--tls-cert FILE --tls-key FILE]\n"
+	      "                    [OPTION]...\n"
 	      "A PostgreSQL-protocol front door: clients (psql, drivers) connect here; every message is relayed to the\n"
-	      "upstream PostgreSQL server, except a Redshift COPY sent as a simple query, which hdcopy runs itself for\n"
-	      "the session's user (see docs/serve.md for the exact rule).\n"
+	      "upstream PostgreSQL server, except a Redshift COPY (simple query, or Parse/Bind/Execute) and GRANT/REVOKE\n"
+	      "ASSUMEROLE, which hdcopy runs itself for the session's user (see docs/serve.md for the exact rule).\n"
 	      "\n"
 	      "Options:\n"
 	      "  -l, --listen ADDR:PORT   where clients connect (default 127.0.0.1:5439, Redshift's port)\n"
@@ -31,6 +33,9 @@ serve_usage(FILE *out)
 	      "                           default: the --upstream conninfo with libpq's defaults\n"
 	      "  -j, --slices N           parallel slices per COPY (default: the number of cores)\n"
 	      "      --max-clients N      sessions at once (default 1000)\n"
+	      "      --tls-cert FILE      PEM certificate (chain) for TLS to clients: SSLRequest is answered 'S'\n"
+	      "                           (TLS 1.2 or later); without it clients get 'N' and stay in plain text\n"
+	      "      --tls-key FILE       its PEM private key; must not be readable by group or others (chmod 600)\n"
 	      "  -v, --verbose            log sessions and COPYs on standard error\n"
 	      "  -h, --help               show this help and exit\n",
 	      out);
@@ -66,6 +71,7 @@ hd_cli_cmd_serve(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },   { "upstream", required_argument, NULL, 'u' },
 		{ "loader", required_argument, NULL, 'L' },   { "slices", required_argument, NULL, 'j' },
 		{ "max-clients", required_argument, NULL, 'M' }, { "verbose", no_argument, NULL, 'v' },
+		{ "tls-cert", required_argument, NULL, 'C' }, { "tls-key", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	hd_serve_config cfg = { .listen = "127.0.0.1:5439", .log = log_line };
@@ -86,6 +92,8 @@ hd_cli_cmd_serve(int argc, char **argv)
 			if (number("--max-clients", optarg, 1, 100000, &cfg.max_clients))
 				return 2;
 			break;
+		case 'C': cfg.tls_cert = optarg; break;
+		case 'K': cfg.tls_key = optarg; break;
 		case 'v': cfg.verbose = true; break;
 		case 'h': serve_usage(stdout); return 0;
 		default:
@@ -99,6 +107,10 @@ hd_cli_cmd_serve(int argc, char **argv)
 	}
 	if (!cfg.upstream) {
 		fputs("hdcopy serve: --upstream URI is required (the PostgreSQL server to relay to)\n", stderr);
+		return 2;
+	}
+	if (!cfg.tls_cert != !cfg.tls_key) {
+		fputs("hdcopy serve: --tls-cert and --tls-key go together (a certificate and its private key)\n", stderr);
 		return 2;
 	}
 	memset(&err, 0, sizeof err);

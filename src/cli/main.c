@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +87,9 @@ usage(FILE *out)
 	    "  HDCOPY_DB           the default target\n"
 	    "  HDCOPY_HOME         the state directory (default ~/.hdcopy): key pair, known_hosts, nodes,\n"
 	    "                      credential profiles in profiles/NAME (see hdcopy(1) and docs/ssh.md)\n"
+	    "  HDCOPY_HDFS_READ_TIMEOUT  seconds an HDFS NameNode or DataNode may send nothing before the read\n"
+	    "                      fails (default 60; a stalled DataNode is replaced like a failed one). SSH sources:\n"
+	    "                      read_timeout in the credential profile (default 120)\n"
 	    "\n"
 	    "Exit status: 0 success; 1 a load failed (nothing loaded); 2 invalid statement or command line;\n"
 	    "3 the target cannot be reached or refuses.\n"
@@ -110,6 +115,77 @@ on_rows(void *ctx, int ncols, const char *const *names, const char *const *value
 {
 	cli *c = ctx;
 	return hd_cli_rows_cb(&c->rows, ncols, names, values);
+}
+
+/* HDCOPY_FAULTS=count (test builds): how many calls a run makes, so a test can fail each one in turn. */
+static void
+fault_summary(void)
+{
+	char line[256];
+	if (hd_faults_summary(line, sizeof line))
+		fprintf(stderr, "hdcopy: faults: %s\n", line);
+}
+
+/* Issue 10: SIGINT cancels the running statement (hd_session_cancel, like psql's ^C); a second one quits at once.
+ * hd_session_cancel is not async-signal-safe, so SIGINT is blocked in every thread and a thread of its own waits
+ * for it. main() clears cancel_target under cancel_mu before it closes the session. */
+static pthread_mutex_t cancel_mu = PTHREAD_MUTEX_INITIALIZER;
+static hd_session *cancel_target;
+
+static void *
+sigint_main(void *arg)
+{
+	sigset_t set;
+	int sig, n = 0;
+	(void)arg;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (n++ == 0) {
+			static const char msg[] = "hdcopy: canceling (press Ctrl-C again to quit)\n";
+			(void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+			pthread_mutex_lock(&cancel_mu);
+			hd_session_cancel(cancel_target);
+			pthread_mutex_unlock(&cancel_mu);
+			continue;
+		}
+		signal(SIGINT, SIG_DFL);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		raise(SIGINT);
+	}
+	return NULL;
+}
+
+static void
+cancel_on_sigint(hd_session *s)
+{
+	sigset_t set;
+	pthread_t th;
+	pthread_attr_t at;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return;
+	cancel_target = s;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &at, sigint_main, NULL) != 0) {
+		cancel_target = NULL;
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL); /* no canceller: ^C kills, as before */
+	}
+	pthread_attr_destroy(&at);
+}
+
+static void
+cancel_off(void)
+{
+	pthread_mutex_lock(&cancel_mu);
+	cancel_target = NULL;
+	pthread_mutex_unlock(&cancel_mu);
 }
 
 static char *
@@ -214,6 +290,12 @@ main(int argc, char **argv)
 	int ch, index = 0;
 
 	memset(&c, 0, sizeof c);
+	/* Issue 11: test builds (HD_FAULTS) inject the I/O and allocation faults $HDCOPY_FAULTS names. */
+	if (hd_faults_init(&err) != HD_OK) {
+		fprintf(stderr, "hdcopy: %s\n", err.msg);
+		return 2;
+	}
+	atexit(fault_summary);
 	/* Issue 7: `hdcopy cluster …` (cmd_cluster.c) has options of its own, so it is dispatched before getopt. */
 	if (argc > 1 && strcmp(argv[1], "cluster") == 0)
 		return hd_cli_cmd_cluster(argc - 1, argv + 1);
@@ -310,6 +392,8 @@ main(int argc, char **argv)
 		return hd_exit_status(r);
 	}
 
+	cancel_on_sigint(s);
+
 	if (c.recover) {
 		int committed = 0, rolled_back = 0;
 		r = hd_session_recover(s, &committed, &rolled_back, &err);
@@ -321,6 +405,7 @@ main(int argc, char **argv)
 		else
 			fprintf(stderr, "INFO:  recovery: %d prepared slice(s) committed, %d rolled back\n", committed,
 			        rolled_back);
+		cancel_off();
 		hd_session_close(s);
 		return hd_exit_status(r);
 	}
@@ -354,6 +439,7 @@ main(int argc, char **argv)
 done:
 	if (c.json)
 		printf("\n],\"exit_status\":%d}\n", hd_exit_status(r));
+	cancel_off();
 	hd_session_close(s);
 	hd_cli_rows_free(&c.rows);
 	return hd_exit_status(r);

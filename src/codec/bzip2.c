@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <bzlib.h>
+#include "common/sys.h"
 
 typedef struct bz2_stream {
 	hd_codec_common c;
@@ -150,7 +151,7 @@ static const hd_stream_ops bz_stream_ops = { "bzip2", bz_read, bz_close };
 static hd_code
 bz_open(hd_stream *in, hd_stream **out, hd_err *err)
 {
-	bz2_stream *b = calloc(1, sizeof *b);
+	bz2_stream *b = hd_calloc(1, sizeof *b);
 	hd_code r;
 
 	if (!b)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/sys.h"
 
 static const hd_codec_ops *
 codec_for(hd_compression c)
@@ -59,7 +60,7 @@ out:
 hd_code
 hd_codec_common_init(hd_codec_common *c, const hd_stream_ops *ops, const char *codec, hd_stream *src, hd_err *err)
 {
-	c->in.buf = malloc(HD_CODEC_INBUF);
+	c->in.buf = hd_malloc(HD_CODEC_INBUF);
 	if (!c->in.buf)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	c->base.ops = ops;

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include <lzo/lzo1x.h>
+#include "common/sys.h"
 
 #define F_ADLER32_D     0x00000001u
 #define F_ADLER32_C     0x00000002u
@@ -102,7 +103,7 @@ grow(lz_stream *z, unsigned char **b, size_t *cap, size_t want, hd_err *err)
 
 	if (*cap >= want)
 		return 0;
-	nb = realloc(*b, want);
+	nb = hd_realloc(*b, want);
 	if (!nb)
 		return hd_codec_fail_code(&z->c, err, HD_ERR_NOMEM, "out of memory for a %zu-byte lzop block", want);
 	*b = nb;
@@ -397,7 +398,7 @@ lz_open(hd_stream *in, hd_stream **out, hd_err *err)
 
 	if (lzo_init() != LZO_E_OK)
 		return hd_err_set(err, HD_ERR_INTERNAL, "liblzo2 failed to initialise");
-	z = calloc(1, sizeof *z);
+	z = hd_calloc(1, sizeof *z);
 	if (!z)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	if ((r = hd_codec_common_init(&z->c, &lz_stream_ops, "lzop", in, err)) != HD_OK) {

@@ -37,6 +37,7 @@
 
 #if defined(__x86_64__) || (defined(__i386__) && defined(__SSE2__))
 #include <emmintrin.h>
+#include "common/sys.h"
 #define U16_SSE2 1
 #endif
 
@@ -425,9 +426,9 @@ hd_codec_transcode(hd_encoding enc, hd_stream *in, hd_stream **out, hd_err *err)
 		hd_stream_close(in);
 		return hd_err_set(err, HD_ERR_UNSUPPORTED, "unknown ENCODING %d", (int)enc);
 	}
-	u = calloc(1, sizeof *u);
+	u = hd_calloc(1, sizeof *u);
 	if (u)
-		u->in = malloc(HD_CODEC_INBUF);
+		u->in = hd_malloc(HD_CODEC_INBUF);
 	if (!u || !u->in) {
 		free(u);
 		hd_stream_close(in);

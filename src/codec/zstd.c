@@ -16,6 +16,7 @@
 
 #include <zstd.h>
 #include <zstd_errors.h>
+#include "common/sys.h"
 
 typedef struct zs_stream {
 	hd_codec_common c;
@@ -151,7 +152,7 @@ static const hd_stream_ops zs_stream_ops = { "zstd", zs_read, zs_close };
 static hd_code
 zs_open(hd_stream *in, hd_stream **out, hd_err *err)
 {
-	zs_stream *z = calloc(1, sizeof *z);
+	zs_stream *z = hd_calloc(1, sizeof *z);
 	hd_code r = HD_OK;
 
 	if (!z)

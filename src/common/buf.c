@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "common/sys.h"
 
 void
 hd_buf_init(hd_buf *b, size_t cap)
@@ -41,7 +42,7 @@ hd_buf_grow(hd_buf *b, size_t n)
 		na = na > SIZE_MAX / 2 ? need : na * 2;
 	if (b->cap && na > b->cap + 1)
 		na = b->cap + 1;
-	nd = realloc(b->data, na);
+	nd = hd_realloc(b->data, na);
 	if (!nd)
 		return HD_ERR_NOMEM;
 	b->data = nd;

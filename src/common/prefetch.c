@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/sys.h"
 
 typedef struct slot {
 	char *data;
@@ -145,14 +146,14 @@ static const hd_stream_ops prefetch_ops = { "prefetch", pf_read, pf_close };
 hd_code
 hd_stream_prefetch(hd_stream *in, size_t chunk, int nchunks, hd_stream **out, hd_err *err)
 {
-	prefetch *p = calloc(1, sizeof *p);
+	prefetch *p = hd_calloc(1, sizeof *p);
 
-	if (!p || !(p->ring = calloc((size_t)nchunks, sizeof *p->ring)))
+	if (!p || !(p->ring = hd_calloc((size_t)nchunks, sizeof *p->ring)))
 		goto nomem;
 	p->nslots = nchunks;
 	p->chunk = chunk;
 	for (int i = 0; i < nchunks; i++)
-		if (!(p->ring[i].data = malloc(chunk)))
+		if (!(p->ring[i].data = hd_malloc(chunk)))
 			goto nomem;
 	p->base.ops = &prefetch_ops;
 	p->base.name = in->name;

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "common/sys.h"
 
 typedef struct mem_stream {
 	hd_stream base;
@@ -39,10 +40,10 @@ static const hd_stream_ops mem_ops = { "memory", mem_read, mem_close };
 hd_stream *
 hd_stream_mem(const void *data, size_t len, const char *name)
 {
-	mem_stream *m = calloc(1, sizeof *m);
+	mem_stream *m = hd_calloc(1, sizeof *m);
 	if (!m)
 		return NULL;
-	m->name = strdup(name ? name : "memory");
+	m->name = hd_strdup(name ? name : "memory");
 	if (!m->name) {
 		free(m);
 		return NULL;

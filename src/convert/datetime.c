@@ -29,11 +29,13 @@
  */
 #include "convert/convert_int.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/err.h"
+#include "common/sys.h"
 
 #define USECS_PER_DAY  INT64_C(86400000000)
 #define USECS_PER_SEC  INT64_C(1000000)
@@ -277,7 +279,7 @@ hd_dtfmt_compile(const char *fmt, bool is_time, hd_dtfmt **out, hd_err *err)
 	size_t k;
 
 	*out = NULL;
-	f = calloc(1, sizeof *f);
+	f = hd_calloc(1, sizeof *f);
 	if (!f)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	f->is_time = is_time;
@@ -291,7 +293,7 @@ hd_dtfmt_compile(const char *fmt, bool is_time, hd_dtfmt **out, hd_err *err)
 	if (strcasecmp(fmt, "auto") == 0) {
 		f->mode = M_AUTO;
 		f->npats = (int)(sizeof auto_dates / sizeof auto_dates[0]);
-		f->pats = calloc((size_t)f->npats, sizeof *f->pats);
+		f->pats = hd_calloc((size_t)f->npats, sizeof *f->pats);
 		if (!f->pats) {
 			free(f);
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
@@ -353,25 +355,36 @@ rd_num(const char *p, size_t n, size_t *i, int minw, int maxw, int64_t *v)
 	return true;
 }
 
-/* fraction after a '.', any number of digits; rounds at the 7th */
+/*
+ * fraction after a '.', any number of digits. Up to 6 digits it is exact; longer ones round to the microsecond the
+ * way PostgreSQL's ParseFractionalSecond() does, rint(strtod("0.ddd…") * 1e6), so .0000005 is 0 µs and .0000015 is
+ * 2 µs (half to even on the binary double; test_differential.py compares with the server). Digits past the 40th
+ * are not copied: they could only matter within 1e-40 of a rounding boundary.
+ */
+#define FRAC_DIGITS_MAX 40
 static void
 rd_frac(const char *p, size_t n, size_t *i, int64_t *us)
 {
 	size_t j = *i;
 	int w = 0;
 	int64_t acc = 0;
-	bool up = false;
+	char buf[FRAC_DIGITS_MAX + 3] = "0.";
 	while (j < n && (unsigned)((unsigned char)p[j] - '0') <= 9) {
 		if (w < 6)
 			acc = acc * 10 + (p[j] - '0');
-		else if (w == 6)
-			up = p[j] >= '5';
+		if (w < FRAC_DIGITS_MAX)
+			buf[2 + w] = p[j];
 		w++;
 		j++;
 	}
-	for (; w < 6; w++)
-		acc *= 10;
-	*us = acc + (up ? 1 : 0);
+	if (w > 6) {
+		buf[2 + (w < FRAC_DIGITS_MAX ? w : FRAC_DIGITS_MAX)] = '\0';
+		acc = (int64_t)rint(strtod(buf, NULL) * 1000000.0);
+	} else {
+		for (; w < 6; w++)
+			acc *= 10;
+	}
+	*us = acc;
 	*i = j;
 }
 
@@ -433,7 +446,7 @@ is_ws(char c)
 }
 
 /* Match pattern pt at p[*i..n). Stops after the last element (the rest is the caller's). If partial_ok and the input
- * ends right where a E_SPACE element introduces only time elements, that is a match without time. */
+ * ends, or has no digit next, where a E_SPACE element introduces only time elements, that is a match without time. */
 static bool
 match_pat(const pat *pt, const char *p, size_t n, size_t *i, dtf *f, bool partial_ok)
 {
@@ -450,19 +463,27 @@ match_pat(const pat *pt, const char *p, size_t n, size_t *i, dtf *f, bool partia
 			j++;
 			break;
 		case E_SPACE:
-			if (j >= n) {
-				int t;
-				if (!partial_ok || !f->have_date || f->have_time)
-					return false;
-				for (t = k + 1; t < pt->nel; t++) {
-					int kk = pt->e[t].kind;
-					if (kk != E_HH24 && kk != E_HH12 && kk != E_MI && kk != E_SS && kk != E_AMPM &&
-					    kk != E_LIT && kk != E_SPACE)
-						return false;
+			/* A date without its time: the input ends here (white space aside), or white space and then no
+			 * digit — a zone or BC/AD, left to rest() ('2020-01-01 BC', '2020-01-01 UTC': midnight, as
+			 * PostgreSQL's timestamp_in reads them). A zone right after the date ('2020-01-01-08') is not. */
+			if (partial_ok && f->have_date && !f->have_time) {
+				size_t t = j;
+				int kk;
+				while (t < n && is_ws(p[t]))
+					t++;
+				if (t >= n || (t > j && (unsigned)((unsigned char)p[t] - '0') > 9)) {
+					for (kk = k + 1; kk < pt->nel; kk++) {
+						int kind = pt->e[kk].kind;
+						if (kind != E_HH24 && kind != E_HH12 && kind != E_MI && kind != E_SS &&
+						    kind != E_AMPM && kind != E_LIT && kind != E_SPACE)
+							return false;
+					}
+					*i = j;
+					return true;
 				}
-				*i = j;
-				return true;
 			}
+			if (j >= n)
+				return false;
 			if (p[j] == 'T' || p[j] == 't') {
 				j++;
 				break;
@@ -603,7 +624,7 @@ static const struct { const char *name; int east; } zones[] = {
 	{"MST", -7 * 3600}, {"MDT", -6 * 3600}, {"PST", -8 * 3600}, {"PDT", -7 * 3600},
 	{"AKST", -9 * 3600}, {"AKDT", -8 * 3600}, {"HST", -10 * 3600},
 	{"CET", 1 * 3600}, {"CEST", 2 * 3600}, {"EET", 2 * 3600}, {"EEST", 3 * 3600}, {"WET", 0},
-	{"BST", 1 * 3600}, {"IST", 19800}, {"JST", 9 * 3600},
+	{"BST", 1 * 3600}, {"IST", 2 * 3600} /* Israel, as PostgreSQL's Default abbreviations */, {"JST", 9 * 3600},
 };
 
 /* optional zone: [ws] (±H | ±HH | ±HH:MM | ±HHMM | name) */

@@ -3,8 +3,8 @@
  *
  * Accepted (PostgreSQL's float4in/float8in; Redshift r_Numeric_types201 is silent on the text form): optional white
  * space, optional sign, digits with an optional point (at least one digit), optional exponent e[±]digits, optional
- * white space; or, case-insensitively, "NaN", "Inf", "Infinity" with an optional sign. Hex floats and other strtod
- * extensions are not accepted.
+ * white space; or, case-insensitively, "NaN", "Inf", "Infinity" with an optional sign (not on NaN: "-nan" is 1208,
+ * though PostgreSQL's strtod reads it). Hex floats and other strtod extensions are not accepted.
  *
  * The validated text is copied into a small NUL-terminated stack buffer and only then handed to strtod/strtof (the
  * one place libc parses field data). Overflow to ±inf and underflow to 0 are 1204 (PostgreSQL: "is out of range for

@@ -147,6 +147,8 @@ utf8_scan(const unsigned char *p, size_t n, bool want_nonchar, int *err, size_t 
 				break;
 			i += 8;
 		}
+		while (i < n && p[i] - 1u < 0x7Fu) /* the tail of an ASCII run (bytes 0x01-0x7F) */
+			i++;
 		if (i >= n)
 			break;
 		l = utf8_char(p, i, n, err, bad, &nonchar);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "common/sys.h"
 
 #define GRANT_MAX_ITEMS 1000 /* roles or grantees in one statement */
 
@@ -80,7 +81,7 @@ push(void **v, int *n, size_t size, hd_err *err)
 	void *nv;
 	if (*n >= GRANT_MAX_ITEMS)
 		return hd_err_set(err, HD_ERR_LIMIT, "more than %d roles or grantees in one statement", GRANT_MAX_ITEMS);
-	if (!(nv = realloc(*v, (size_t)(*n + 1) * size)))
+	if (!(nv = hd_realloc(*v, (size_t)(*n + 1) * size)))
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	*v = nv;
 	memset((char *)nv + (size_t)*n * size, 0, size);
@@ -142,7 +143,7 @@ parse_grantees(gp *p, hd_grant *g)
 		if (type != 'p') {
 			if (t->len == 0 || t->len > 63 || memchr(t->text, '\0', t->len))
 				return fail(p, HD_ERR_SYNTAX, "a user or role name must have 1 to 63 bytes");
-			if (!(g->grantees[g->ngrantees - 1].name = strdup(t->text)))
+			if (!(g->grantees[g->ngrantees - 1].name = hd_strdup(t->text)))
 				return hd_err_set(p->err, HD_ERR_NOMEM, "out of memory");
 		}
 		advance(p);
@@ -158,7 +159,7 @@ hd_grant_parse(const char *sql, size_t len, hd_grant **out, hd_err *err)
 	hd_code r;
 
 	*out = NULL;
-	if (!(g = calloc(1, sizeof *g)))
+	if (!(g = hd_calloc(1, sizeof *g)))
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	if ((r = hd_copy_lex(sql ? sql : "", len, &p.tl, err)) != HD_OK) {
 		free(g);

@@ -26,6 +26,7 @@
 
 #include "common/buf.h"
 #include "common/limits.h"
+#include "common/sys.h"
 
 size_t
 hd_copy_dollar_tag(const char *s, size_t len, size_t pos)
@@ -121,7 +122,7 @@ push(hd_toklist *tl, const hd_token *t)
 		hd_token *nv;
 		if (nc > SIZE_MAX / sizeof *nv)
 			return HD_ERR_NOMEM;
-		nv = realloc(tl->v, nc * sizeof *nv);
+		nv = hd_realloc(tl->v, nc * sizeof *nv);
 		if (!nv)
 			return HD_ERR_NOMEM;
 		tl->v = nv;

@@ -43,6 +43,7 @@
 #include "common/limits.h"
 #include "copy/copy.h"
 #include "copy/copy_int.h"
+#include "common/sys.h"
 
 typedef enum opt_id {
 	OPT_CSV, OPT_QUOTE, OPT_DELIMITER, OPT_FIXEDWIDTH, OPT_JSON, OPT_AVRO, OPT_PARQUET, OPT_ORC, OPT_SHAPEFILE,
@@ -208,7 +209,7 @@ nomem(parser *p)
 static char *
 dupn(const char *s, size_t n)
 {
-	char *d = malloc(n + 1);
+	char *d = hd_malloc(n + 1);
 	if (d) {
 		memcpy(d, s, n);
 		d[n] = '\0';
@@ -358,7 +359,7 @@ parse_columns(parser *p)
 		char *name = NULL;
 		if ((size_t)s->ncolumns == cap) {
 			size_t nc = cap ? cap * 2 : 8;
-			char **nv = realloc(s->columns, nc * sizeof *nv);
+			char **nv = hd_realloc(s->columns, nc * sizeof *nv);
 			if (!nv)
 				return nomem(p);
 			s->columns = nv;
@@ -685,7 +686,7 @@ parse_fixedwidth(parser *p)
 			return fail(p, HD_ERR_SYNTAX, epos, "FIXEDWIDTH: too many columns (the limit is %d)", HD_MAX_FIELDS);
 		if ((size_t)s->nfw_cols == cap) {
 			size_t nc = cap ? cap * 2 : 8;
-			hd_fw_col *nv = realloc(s->fw_cols, nc * sizeof *nv);
+			hd_fw_col *nv = hd_realloc(s->fw_cols, nc * sizeof *nv);
 			if (!nv)
 				return nomem(p);
 			s->fw_cols = nv;
@@ -713,7 +714,7 @@ parse_null_as(parser *p)
 		return r;
 	if ((t->len == 2 && memcmp(t->text, "\\0", 2) == 0) || (t->len == 4 && memcmp(t->text, "\\000", 4) == 0) ||
 	    (t->len == 1 && t->text[0] == '\0')) {
-		if (!(s->null_as = malloc(2)))
+		if (!(s->null_as = hd_malloc(2)))
 			return nomem(p);
 		s->null_as[0] = s->null_as[1] = '\0';
 		s->null_as_len = 1;
@@ -1080,7 +1081,7 @@ hd_copy_parse(const char *sql, size_t len, hd_copy_spec **out, hd_err *err)
 	}
 	if ((r = hd_copy_lex(sql ? sql : "", len, &p.tl, err)) != HD_OK)
 		goto out;
-	if (!(s = calloc(1, sizeof *s))) {
+	if (!(s = hd_calloc(1, sizeof *s))) {
 		r = nomem(&p);
 		goto out;
 	}

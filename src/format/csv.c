@@ -48,6 +48,7 @@
 
 #include "common/limits.h"
 #include "format/format_int.h"
+#include "common/sys.h"
 
 #define CSV_FIELDS_INIT 64
 
@@ -87,7 +88,7 @@ grow_fields(csv_reader *r)
 	hd_field *nf;
 	if (ncap > HD_MAX_FIELDS + 1)
 		ncap = HD_MAX_FIELDS + 1;
-	nf = realloc(r->fields, (size_t)ncap * sizeof *nf);
+	nf = hd_realloc(r->fields, (size_t)ncap * sizeof *nf);
 	if (!nf)
 		return false;
 	r->fields = nf;
@@ -109,7 +110,7 @@ undouble(csv_reader *r, const pstate *ps, const char *p, const char *e, hd_field
 	char *out, *o;
 
 	if (!r->scratch) {
-		r->scratch = malloc(HD_MAX_RECORD);
+		r->scratch = hd_malloc(HD_MAX_RECORD);
 		if (!r->scratch)
 			return P_NOMEM;
 	}
@@ -421,12 +422,12 @@ csv_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 	*out = NULL;
 	if ((c = check_opts(o, err)) != HD_OK)
 		return c;
-	r = calloc(1, sizeof *r);
+	r = hd_calloc(1, sizeof *r);
 	if (!r)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	r->o = *o;
 	r->fcap = CSV_FIELDS_INIT;
-	r->fields = malloc((size_t)r->fcap * sizeof *r->fields);
+	r->fields = hd_malloc((size_t)r->fcap * sizeof *r->fields);
 	if (!r->fields) {
 		free(r);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");

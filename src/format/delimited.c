@@ -37,6 +37,7 @@
 
 #include "common/limits.h"
 #include "format/format_int.h"
+#include "common/sys.h"
 
 #define DL_FIELDS_INIT 64
 
@@ -72,7 +73,7 @@ grow_fields(dl_reader *r)
 	hd_field *nf;
 	if (ncap > HD_MAX_FIELDS + 1)
 		ncap = HD_MAX_FIELDS + 1;
-	nf = realloc(r->fields, (size_t)ncap * sizeof *nf);
+	nf = hd_realloc(r->fields, (size_t)ncap * sizeof *nf);
 	if (!nf)
 		return false;
 	r->fields = nf;
@@ -87,7 +88,7 @@ unescape(dl_reader *r, const pstate *ps, const char *p, const char *e, hd_field 
 	char *out, *o;
 
 	if (!r->scratch) {
-		r->scratch = malloc(HD_MAX_RECORD);
+		r->scratch = hd_malloc(HD_MAX_RECORD);
 		if (!r->scratch)
 			return P_NOMEM;
 	}
@@ -390,7 +391,7 @@ dl_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 	if (o->delimiter == '\n' || o->delimiter == '\r' || (o->escape && o->delimiter == '\\'))
 		return hd_err_set(err, HD_ERR_SYNTAX, "invalid delimiter 0x%02x for delimited text",
 		    (unsigned)(unsigned char)o->delimiter);
-	r = calloc(1, sizeof *r);
+	r = hd_calloc(1, sizeof *r);
 	if (!r)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	r->o = *o;
@@ -399,7 +400,7 @@ dl_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 		r->o.null_as_len = 2;
 	}
 	r->fcap = DL_FIELDS_INIT;
-	r->fields = malloc((size_t)r->fcap * sizeof *r->fields);
+	r->fields = hd_malloc((size_t)r->fcap * sizeof *r->fields);
 	if (!r->fields) {
 		free(r);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");

@@ -49,6 +49,7 @@
 
 #include "common/limits.h"
 #include "format/format_int.h"
+#include "common/sys.h"
 
 #define FW_HIGH 0x8080808080808080ull
 
@@ -297,13 +298,13 @@ fw_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 	*out = NULL;
 	if ((c = check_spec(o, err)) != HD_OK)
 		return c;
-	r = calloc(1, sizeof *r);
+	r = hd_calloc(1, sizeof *r);
 	if (!r)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	r->o = *o;
 	r->ncol = o->nfw_cols;
-	r->width = malloc((size_t)r->ncol * sizeof *r->width);
-	r->fields = calloc((size_t)r->ncol, sizeof *r->fields);
+	r->width = hd_malloc((size_t)r->ncol * sizeof *r->width);
+	r->fields = hd_calloc((size_t)r->ncol, sizeof *r->fields);
 	if (!r->width || !r->fields) {
 		free(r->width);
 		free(r->fields);
@@ -343,7 +344,7 @@ fw_boundaries(const hd_format_opts *o, hd_stream *in, const uint64_t *want, int 
 	int i = 0;
 	hd_code c = HD_OK;
 
-	buf = malloc(HD_READ_CHUNK);
+	buf = hd_malloc(HD_READ_CHUNK);
 	if (!buf)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	if (first_known)

@@ -61,6 +61,7 @@
 
 #if defined(__x86_64__) || (defined(__i386__) && defined(__SSE2__))
 #include <emmintrin.h>
+#include "common/sys.h"
 #define JS_SSE2 1
 #endif
 
@@ -381,7 +382,7 @@ static bool
 need_scratch(js_reader *r)
 {
 	if (!r->scratch)
-		r->scratch = malloc(HD_MAX_RECORD);
+		r->scratch = hd_malloc(HD_MAX_RECORD);
 	return r->scratch != NULL;
 }
 
@@ -823,12 +824,12 @@ build(js_reader *r, const hd_jpaths *jp, hd_err *err)
 	}
 	while (cap < 2 * (nsteps + 1))
 		cap *= 2;
-	r->nodes = malloc((nsteps + 1) * sizeof *r->nodes);
-	r->edges = calloc(cap, sizeof *r->edges);
-	r->next_col = malloc((size_t)r->ncol * sizeof *r->next_col);
+	r->nodes = hd_malloc((nsteps + 1) * sizeof *r->nodes);
+	r->edges = hd_calloc(cap, sizeof *r->edges);
+	r->next_col = hd_malloc((size_t)r->ncol * sizeof *r->next_col);
 	if (autom) {
-		r->names = malloc(namelen);
-		auto_steps = calloc((size_t)r->ncol, sizeof *auto_steps);
+		r->names = hd_malloc(namelen);
+		auto_steps = hd_calloc((size_t)r->ncol, sizeof *auto_steps);
 	}
 	if (!r->nodes || !r->edges || !r->next_col || (autom && (!r->names || !auto_steps))) {
 		rc = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
@@ -869,7 +870,7 @@ js_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 	if (o->ncolumns < 1 || o->ncolumns > HD_MAX_FIELDS)
 		return hd_err_set(err, HD_ERR_INTERNAL, "json: %d columns", o->ncolumns);
 	pthread_once(&cls_once, init_classes);
-	r = calloc(1, sizeof *r);
+	r = hd_calloc(1, sizeof *r);
 	if (!r)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	r->o = *o;
@@ -890,7 +891,7 @@ js_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 	if ((c = build(r, r->have_jp ? &r->jp : NULL, err)) != HD_OK)
 		goto fail;
 	r->o.colnames = NULL;
-	r->fields = calloc((size_t)r->ncol, sizeof *r->fields);
+	r->fields = hd_calloc((size_t)r->ncol, sizeof *r->fields);
 	if (!r->fields) {
 		c = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		goto fail;

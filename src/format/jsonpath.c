@@ -24,6 +24,7 @@
 
 #include "common/chars.h"
 #include "common/limits.h"
+#include "common/sys.h"
 
 /* ---- JSON string decoding --------------------------------------------------------------------------------------- */
 
@@ -245,7 +246,7 @@ add_step(builder *bd, bool is_index, uint32_t index, const char *key, uint32_t k
 	hd_jp_step *s;
 	if (bd->nsteps == bd->cap_steps) {
 		int ncap = bd->cap_steps ? bd->cap_steps * 2 : 16;
-		hd_jp_step *ns = realloc(bd->jp->steps, (size_t)ncap * sizeof *ns);
+		hd_jp_step *ns = hd_realloc(bd->jp->steps, (size_t)ncap * sizeof *ns);
 		if (!ns)
 			return hd_err_set(bd->err, HD_ERR_NOMEM, "out of memory");
 		bd->jp->steps = ns;
@@ -352,7 +353,7 @@ add_expr(builder *bd, const char *b, const char *be)
 
 	if (jp->n + 1 >= bd->cap_exprs) {
 		int ncap = bd->cap_exprs ? bd->cap_exprs * 2 : 16;
-		int *nf = realloc(jp->first, (size_t)ncap * sizeof *nf);
+		int *nf = hd_realloc(jp->first, (size_t)ncap * sizeof *nf);
 		if (!nf)
 			return hd_err_set(bd->err, HD_ERR_NOMEM, "out of memory");
 		jp->first = nf;
@@ -394,7 +395,7 @@ hd_jpaths_parse(const char *text, size_t len, hd_jpaths *out, hd_err *err)
 	if (len > HD_MAX_JSONPATHS)
 		return hd_err_set(err, HD_ERR_LIMIT, "jsonpaths file larger than %u bytes", (unsigned)HD_MAX_JSONPATHS);
 	/* decoded expressions plus their keys: at most twice the file */
-	out->keys = malloc(2 * len + 1);
+	out->keys = hd_malloc(2 * len + 1);
 	if (!out->keys)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	bd.kp = out->keys;

@@ -13,6 +13,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#include "common/sys.h"
 #define HD_X86 1
 #endif
 
@@ -24,7 +25,7 @@ hd_rdbuf_init(hd_rdbuf *rb, hd_stream *in, hd_err *err)
 	rb->cap = (size_t)HD_MAX_RECORD + HD_READ_CHUNK;
 	rb->line = 1;
 	/* malloc, not calloc: untouched pages of a big buffer cost nothing; the pad is zeroed at every fill */
-	rb->buf = malloc(rb->cap + HD_RDBUF_PAD);
+	rb->buf = hd_malloc(rb->cap + HD_RDBUF_PAD);
 	if (!rb->buf)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory for the input buffer of %s", in->name);
 	memset(rb->buf, 0, HD_RDBUF_PAD);

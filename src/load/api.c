@@ -14,6 +14,7 @@
 #include "copy/copy.h"
 #include "load/load.h"
 #include "sink/sink.h"
+#include "common/sys.h"
 
 struct hd_session {
 	char *target;
@@ -22,22 +23,13 @@ struct hd_session {
 	hd_options opt;
 	int64_t pending_query;   /* issue 10: a prepare-only load awaiting hd_session_settle(), 0 = none */
 	int pending_slices;
+	hd_load_ctl ctl;         /* issue 10: hd_session_cancel() from another thread (load/load.h) */
 };
 
 const char *
 hd_version(void)
 {
 	return HD_VERSION;
-}
-
-int
-hd_script_next_statement(const char *script, size_t len, size_t *pos, hd_statement *out, hd_err *err)
-{
-	hd_stmt st;
-	int r = hd_script_next(script, len, pos, &st, err);
-	if (r == 1)
-		*out = (hd_statement){ st.text, st.len, st.offset, st.line };
-	return r;
 }
 
 hd_code
@@ -68,7 +60,7 @@ hd_session_open(const char *target, const hd_options *opt, hd_session **out, hd_
 	hd_code r;
 
 	*out = NULL;
-	s = calloc(1, sizeof *s);
+	s = hd_calloc(1, sizeof *s);
 	if (!s)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	if (opt)
@@ -77,8 +69,10 @@ hd_session_open(const char *target, const hd_options *opt, hd_session **out, hd_
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		s->opt.slices = n > 0 ? (int)n : 1;
 	}
-	s->target = strdup(target);
+	pthread_mutex_init(&s->ctl.mu, NULL);
+	s->target = hd_strdup(target);
 	if (!s->target) {
+		pthread_mutex_destroy(&s->ctl.mu);
 		free(s);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	}
@@ -92,6 +86,7 @@ hd_session_open(const char *target, const hd_options *opt, hd_session **out, hd_
 	*out = s;
 	return HD_OK;
 fail:
+	pthread_mutex_destroy(&s->ctl.mu);
 	free(s->target);
 	free(s);
 	return r;
@@ -107,11 +102,37 @@ hd_session_close(hd_session *s)
 	/* The target string may hold a password: wipe it before freeing. */
 	explicit_bzero(s->target, strlen(s->target));
 	free(s->target);
+	pthread_mutex_destroy(&s->ctl.mu);
 	free(s);
 }
 
+void
+hd_session_cancel(hd_session *s)
+{
+	if (s)
+		hd_load_ctl_cancel(&s->ctl);
+}
+
+/* A statement has ended: a cancel that came during it is used up (PostgreSQL's rule: a cancel applies to the
+ * statement running when it arrives; here also to the next one when none runs, so a cancel that races with the
+ * start of a statement is not lost). */
+static hd_code
+statement_end(hd_session *s, hd_code r)
+{
+	atomic_store(&s->ctl.canceled, 0);
+	return r;
+}
+
+static hd_code session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_err *err);
+
 hd_code
 hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_err *err)
+{
+	return statement_end(s, session_exec(s, sql, len, res, err));
+}
+
+static hd_code
+session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_err *err)
 {
 	hd_stmt st = { sql, len, 0, 1 };
 	hd_copy_spec *spec = NULL;
@@ -124,14 +145,14 @@ hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_e
 	if (hd_stmt_is_copy(&st)) {
 		hd_load_env env = {
 			.target = s->target, .sops = s->sops, .sink = s->sink, .slices = s->opt.slices, .progress = s->opt.progress,
-			.message = s->opt.message, .ctx = s->opt.ctx, .prepare_only = s->opt.prepare_only,
+			.message = s->opt.message, .ctx = s->opt.ctx, .prepare_only = s->opt.prepare_only, .ctl = &s->ctl,
 		};
 		if (s->pending_query)
 			return hd_err_set(err, HD_ERR_USAGE, "this session holds a prepared load that is not settled yet");
 		if ((r = hd_copy_parse(sql, len, &spec, err)) != HD_OK)
 			return r;
 		/* Issue 9: INSERT privilege, role, ASSUMEROLE and the role's policy — before any source is touched. */
-		if ((r = hd_access_authorize(s->sops, s->sink, spec, &role, err)) != HD_OK) {
+		if ((r = hd_access_authorize(s->sops, s->sink, spec, s->opt.client_session, &role, err)) != HD_OK) {
 			hd_copy_spec_free(spec);
 			return r;
 		}
@@ -160,11 +181,19 @@ hd_session_exec(hd_session *s, const char *sql, size_t len, hd_result *res, hd_e
 
 	/* Anything else goes to the target as written. */
 	{
-		char *text = strndup(sql, len);
+		char *text = hd_strndup(sql, len);
 		const char *tag = NULL;
 		if (!text)
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
-		r = s->sops->exec(s->sink, text, (hd_result_cb)s->opt.rows, s->opt.ctx, &tag, err);
+		/* Issue 10: a cancel interrupts the statement on the server (PostgreSQL answers 57014). */
+		hd_load_ctl_arm(&s->ctl, NULL, s->sops, &s->sink, 1);
+		if (hd_load_ctl_canceled(&s->ctl))
+			r = hd_err_set(err, HD_ERR_CANCELED, "canceling statement due to user request");
+		else
+			r = s->sops->exec(s->sink, text, (hd_result_cb)s->opt.rows, s->opt.ctx, &tag, err);
+		hd_load_ctl_disarm(&s->ctl);
+		if (r != HD_OK && hd_load_ctl_canceled(&s->ctl))
+			err->code = r = HD_ERR_CANCELED;
 		free(text);
 		if (r == HD_OK && tag)
 			snprintf(res->tag, sizeof res->tag, "%s", tag);
@@ -186,9 +215,15 @@ hd_session_decision_sql(const hd_session *s, char *buf, size_t n, hd_err *err)
 	int w;
 	if (!s->pending_query)
 		return hd_err_set(err, HD_ERR_USAGE, "no prepared load is pending");
-	/* Two integers: nothing to quote. The table and its grants are created by the load (sink/pg.c system_ddl). */
-	w = snprintf(buf, n, "INSERT INTO hdcopy.load_decisions (query, nslices) VALUES (%lld, %d)",
-	             (long long)s->pending_query, s->pending_slices);
+	/* Integers only: nothing to quote. The table and its grants are created by the load (sink/pg.c system_ddl).
+	 * Issue 10: the statement also takes the load's decision lock for the rest of the caller's transaction, so a
+	 * recovery that runs while that transaction may still commit the row waits for it instead of rolling the load
+	 * back (sink/pg.c pg_recover; docs/serve.md). One statement, tag "INSERT 0 1". */
+	w = snprintf(buf, n,
+	             "WITH l AS (SELECT pg_catalog.pg_advisory_xact_lock(%d, %lld)) "
+	             "INSERT INTO hdcopy.load_decisions (query, nslices) SELECT %lld, %d FROM l",
+	             HD_SINK_DECIDE_LOCK, (long long)(s->pending_query % 2147483647), (long long)s->pending_query,
+	             s->pending_slices);
 	if (w < 0 || (size_t)w >= n)
 		return hd_err_set(err, HD_ERR_LIMIT, "buffer too small for the decision statement");
 	return HD_OK;
@@ -237,21 +272,6 @@ hd_session_settle(hd_session *s, bool *committed, hd_err *err)
 	r = s->sops->forget(s->sink, s->pending_query, err);
 	s->pending_query = 0;
 	s->pending_slices = 0;
-	return r;
-}
-
-hd_code
-hd_copy_check(const char *sql, size_t len, hd_err *err)
-{
-	hd_stmt st = { sql, len, 0, 1 };
-	hd_copy_spec *spec = NULL;
-	hd_code r;
-
-	hd_err_clear(err);
-	if (!hd_stmt_is_copy(&st))
-		return hd_err_set(err, HD_ERR_SYNTAX, "not a COPY statement");
-	r = hd_copy_parse(sql, len, &spec, err);
-	hd_copy_spec_free(spec);
 	return r;
 }
 

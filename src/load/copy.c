@@ -13,6 +13,15 @@
  *
  * Rejected rows are written through a sink's error channel (PostgreSQL: a second connection in autocommit), so they
  * survive a failed load; MAXERROR counts across slices, and the slice that passes it stops the others.
+ *
+ * Cancel (issue 10, hd_session_cancel): the same stop flag, set from the cancelling thread through the session's
+ * hd_load_ctl, plus an interrupt of every load connection (a slice blocked on the server — a lock, a full socket —
+ * returns with the server's "canceling statement" error). The load then fails as HD_ERR_CANCELED and rolls back.
+ * The control is disarmed once the slices are joined, before anything is committed or prepared: a cancel after
+ * that is too late and ignored, as PostgreSQL ignores one that arrives during COMMIT.
+ *
+ * Progress (issue 10): while the rows stream, the load is registered with the sink (progress_begin: PostgreSQL's
+ * hdcopy.load_sessions, shown by hdcopy.stv_load_progress) and unregistered at the end, whatever the outcome.
  */
 #include "load/load_int.h"
 
@@ -23,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "common/sys.h"
 
 typedef enum run_mode { MODE_ONE, MODE_2PC, MODE_WRITER, MODE_NOLOAD } run_mode;
 
@@ -50,6 +60,7 @@ typedef struct run {
 	pthread_mutex_t errlock;
 	hd_load_info info;
 	double t0;
+	bool registered;       /* shown in the sink's progress view (progress_begin) */
 } run;
 
 static double
@@ -74,6 +85,59 @@ say(const hd_load_env *env, hd_level level, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	env->message(env->ctx, level, line);
+}
+
+/* ---- cancel (issue 10) ------------------------------------------------------------------------------------------- */
+
+void
+hd_load_ctl_arm(hd_load_ctl *c, atomic_int *stop, const hd_sink_ops *sops, hd_sink *const *sinks, int n)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->armed = true;
+	c->stop = stop;
+	c->sops = sops;
+	c->sinks = sinks;
+	c->nsinks = n;
+	if (atomic_load(&c->canceled) && stop) /* a cancel that came first stops the load at once */
+		atomic_store(stop, 1);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void
+hd_load_ctl_disarm(hd_load_ctl *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu); /* waits for a cancel in progress: its interrupts are done when this returns */
+	c->armed = false;
+	c->stop = NULL;
+	c->sinks = NULL;
+	c->nsinks = 0;
+	pthread_mutex_unlock(&c->mu);
+}
+
+void
+hd_load_ctl_cancel(hd_load_ctl *c)
+{
+	pthread_mutex_lock(&c->mu);
+	atomic_store(&c->canceled, 1);
+	if (c->armed) {
+		if (c->stop)
+			atomic_store(c->stop, 1);
+		for (int i = 0; i < c->nsinks; i++)
+			if (c->sinks[i] && c->sops->interrupt)
+				c->sops->interrupt(c->sinks[i]);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+static hd_code
+canceled_error(hd_err *err)
+{
+	/* PostgreSQL's words, so clients (and serve's SQLSTATE 57014) read it as theirs. */
+	return hd_err_set(err, HD_ERR_CANCELED, "canceling statement due to user request");
 }
 
 /* ---- progress ---------------------------------------------------------------------------------------------------- */
@@ -122,7 +186,7 @@ static hd_code
 write_rows(run *R, hd_err *err)
 {
 	const hd_sink_ops *sops = R->env->sops;
-	hd_value *vals = calloc((size_t)R->plan.ncols + 1, sizeof *vals);
+	hd_value *vals = hd_calloc((size_t)R->plan.ncols + 1, sizeof *vals);
 	hd_rowbuf *b;
 	hd_code r = HD_OK;
 	double last = now_seconds();
@@ -226,9 +290,9 @@ begin_loads(run *R, hd_err *err)
 	const hd_plan *p = &R->plan;
 	hd_code r;
 
-	R->sinks = calloc((size_t)R->n, sizeof *R->sinks);
-	R->begun = calloc((size_t)R->n, sizeof *R->begun);
-	R->prepared = calloc((size_t)R->n, sizeof *R->prepared);
+	R->sinks = hd_calloc((size_t)R->n, sizeof *R->sinks);
+	R->begun = hd_calloc((size_t)R->n, sizeof *R->begun);
+	R->prepared = hd_calloc((size_t)R->n, sizeof *R->prepared);
 	if (!R->sinks || !R->begun || !R->prepared)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	R->sinks[0] = R->env->sink;
@@ -263,7 +327,7 @@ abort_loads(run *R)
 	char gid[64];
 	hd_err e;
 
-	if (!R->sinks || R->settled)
+	if (!R->sinks || !R->begun || !R->prepared || R->settled) /* issue 11: any of the three may have failed */
 		return;
 	R->settled = true;
 	for (int i = 0; i < R->n; i++) {
@@ -286,8 +350,8 @@ abort_loads(run *R)
 static hd_load_commit *
 commit_rows(run *R, const hd_file_result *files, int *n)
 {
-	hd_load_commit *lc = calloc((size_t)R->plan.files.n + 1, sizeof *lc);
-	bool *skipped = calloc((size_t)R->plan.files.n + 1, sizeof *skipped);
+	hd_load_commit *lc = hd_calloc((size_t)R->plan.files.n + 1, sizeof *lc);
+	bool *skipped = hd_calloc((size_t)R->plan.files.n + 1, sizeof *skipped);
 	if (!lc || !skipped) {
 		free(lc);
 		free(skipped);
@@ -317,8 +381,16 @@ commit_one(run *R, const hd_file_result *files, hd_err *err)
 	if (!lc)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	r = sops->load_end(R->env->sink, err);
+	if (r == HD_OK && R->registered)
+		sops->progress_slice_done(R->env->sink, R->info.query, 0, R->env->sink,
+		                          R->mode == MODE_ONE ? R->sl[0].rows : (int64_t)atomic_load(&R->shared.rows));
+	hd_load_ctl_disarm(R->env->ctl); /* the point of no return: a later cancel is too late */
+	if (hd_load_ctl_canceled(R->env->ctl))
+		r = canceled_error(err);
 	if (r == HD_OK)
 		r = sops->load_commit(R->env->sink, &R->info, R->plan.table, lc, nlc, err);
+	else
+		sops->load_abort(R->env->sink);
 	R->begun[0] = false; /* committed, or rolled back by the sink on failure */
 	free(lc);
 	return r;
@@ -341,7 +413,11 @@ commit_2pc(run *R, const hd_file_result *files, hd_err *err)
 	if (!lc)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	for (int i = 0; i < R->n && r == HD_OK; i++)
-		r = sops->load_end(R->sinks[i], err);
+		if ((r = sops->load_end(R->sinks[i], err)) == HD_OK && R->registered)
+			sops->progress_slice_done(R->env->sink, R->info.query, i, R->sinks[i], R->sl[i].rows);
+	hd_load_ctl_disarm(R->env->ctl); /* nothing is prepared yet: a cancel up to here rolls everything back */
+	if (hd_load_ctl_canceled(R->env->ctl))
+		r = canceled_error(err);
 	for (int i = 0; i < R->n && r == HD_OK; i++) {
 		hd_sink_gid(gid, sizeof gid, R->info.query, i);
 		r = sops->load_prepare(R->sinks[i], &R->info, R->plan.table, i == 0 ? lc : NULL, i == 0 ? nlc : 0,
@@ -384,7 +460,7 @@ commit_2pc(run *R, const hd_file_result *files, hd_err *err)
 static hd_file_result *
 file_results(run *R)
 {
-	hd_file_result *f = calloc((size_t)R->plan.files.n + 1, sizeof *f);
+	hd_file_result *f = hd_calloc((size_t)R->plan.files.n + 1, sizeof *f);
 	if (!f)
 		return NULL;
 	for (int i = 0; i < R->plan.work.n; i++) {
@@ -402,14 +478,14 @@ file_results(run *R)
 static hd_code
 fill_result(run *R, const hd_file_result *files, hd_result *res, hd_err *err)
 {
-	res->files = calloc((size_t)R->plan.files.n + 1, sizeof *res->files);
+	res->files = hd_calloc((size_t)R->plan.files.n + 1, sizeof *res->files);
 	if (!res->files)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	for (int i = 0; i < R->plan.files.n; i++) {
 		res->files[i] = files[i];
 		if (R->spec->noload)
 			res->files[i].rows = 0;
-		res->files[i].name = strdup(R->plan.files.v[i].name);
+		res->files[i].name = hd_strdup(R->plan.files.v[i].name);
 		if (!res->files[i].name)
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		res->nfiles = i + 1;
@@ -449,8 +525,8 @@ take_skipped(run *R, hd_result *res)
 		if (!why)
 			continue;
 		n = strlen(R->plan.work.v[i].name) + strlen(why) + 16;
-		nv = realloc(res->warnings, (size_t)(res->nwarnings + 1) * sizeof *nv);
-		if (!nv || !(w = malloc(n))) {
+		nv = hd_realloc(res->warnings, (size_t)(res->nwarnings + 1) * sizeof *nv);
+		if (!nv || !(w = hd_malloc(n))) {
 			if (nv)
 				res->warnings = nv;
 			return HD_ERR_NOMEM;
@@ -537,6 +613,10 @@ hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, h
 	if (spec->compupdate >= 0)
 		say(env, HD_LOG_NOTICE, "COMPUPDATE has no meaning for this target and is ignored");
 
+	if (hd_load_ctl_canceled(env->ctl)) { /* planning may take long (remote listings): check before any load */
+		r = canceled_error(err);
+		goto out;
+	}
 	R.n = effective_slices(env, &R.plan);
 	R.mode = choose_mode(&R);
 	if (R.mode == MODE_2PC && env->prepare_only &&
@@ -550,18 +630,38 @@ hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, h
 	res->slices = R.n;
 	res->commit_method = mode_names[R.mode];
 
-	R.sl = calloc((size_t)R.n, sizeof *R.sl);
-	R.eb = calloc((size_t)R.n, sizeof *R.eb);
-	R.shared.results = calloc((size_t)R.plan.work.n + 1, sizeof *R.shared.results);
-	R.shared.skipped = calloc((size_t)R.plan.work.n + 1, sizeof *R.shared.skipped); /* issue 6: skipped units */
-	th = calloc((size_t)R.n, sizeof *th);
+	R.sl = hd_calloc((size_t)R.n, sizeof *R.sl);
+	R.eb = hd_calloc((size_t)R.n, sizeof *R.eb);
+	R.shared.results = hd_calloc((size_t)R.plan.work.n + 1, sizeof *R.shared.results);
+	R.shared.skipped = hd_calloc((size_t)R.plan.work.n + 1, sizeof *R.shared.skipped); /* issue 6: skipped units */
+	th = hd_calloc((size_t)R.n, sizeof *th);
 	if (!R.sl || !R.eb || !R.shared.results || !R.shared.skipped || !th) {
 		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	/* The session's connection is interruptible from here (load_begin may wait for the table's lock); after
+	 * begin_loads every slice's is. */
+	hd_load_ctl_arm(env->ctl, &R.shared.stop, env->sops, &env->sink, 1);
 	if ((r = begin_loads(&R, err)) != HD_OK)
 		goto out;
 	res->query_id = R.info.query;
+	if (R.mode == MODE_2PC)
+		hd_load_ctl_arm(env->ctl, &R.shared.stop, env->sops, R.sinks, R.n);
+	if (R.mode != MODE_NOLOAD && env->sops->progress_begin) {
+		char src[512];
+		uint64_t total = 0;
+		for (int i = 0; i < R.plan.files.n; i++)
+			total += R.plan.files.v[i].size;
+		snprintf(src, sizeof src, "%s (%d file%s, %llu bytes)", spec->source ? spec->source : "", R.plan.files.n,
+		         R.plan.files.n == 1 ? "" : "s", (unsigned long long)total);
+		env->sops->progress_begin(env->sink, &R.info, R.plan.table, src,
+		                          R.mode == MODE_2PC ? R.sinks : &env->sink, R.mode == MODE_2PC ? R.n : 1);
+		R.registered = true;
+	}
+	if (hd_load_ctl_canceled(env->ctl)) {
+		r = canceled_error(err);
+		goto out;
+	}
 	if (R.mode == MODE_WRITER && (r = hd_rowq_new(R.n, &R.q)) != HD_OK) {
 		hd_err_set(err, r, "out of memory");
 		goto out;
@@ -583,7 +683,7 @@ hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, h
 		/* Converted values may point into scratch, so it is sized once and never grows (convert.h). */
 		hd_buf_init(&sl->scratch, HD_CONV_SCRATCH_MIN(HD_MAX_RECORD, HD_MAX_FIELDS));
 		hd_buf_init(&sl->jbuf, 6 * (size_t)HD_MAX_RECORD + 2 * HD_MAX_FIELDS);
-		sl->vals = calloc((size_t)R.plan.ncols + 1, sizeof *sl->vals);
+		sl->vals = hd_calloc((size_t)R.plan.ncols + 1, sizeof *sl->vals);
 		if (!sl->vals || hd_buf_reserve(&sl->scratch, HD_CONV_SCRATCH_MIN(HD_MAX_RECORD, HD_MAX_FIELDS))) {
 			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 			goto out;
@@ -614,6 +714,11 @@ hd_load_copy(const hd_load_env *env, const hd_copy_spec *spec, hd_result *res, h
 	r = slices_outcome(&R, err);
 
 finish:
+	/* A cancel wins over the errors it caused (a slice's COPY failing with "canceling statement"). The control stays
+	 * armed until every COPY stream has ended (the server may still be working through buffered rows): commit_one
+	 * and commit_2pc disarm it just before the first commit or prepare. */
+	if (hd_load_ctl_canceled(env->ctl))
+		r = canceled_error(err);
 	/* Issue 6: optional units that were skipped become warnings of the result (and WARNING messages). */
 	if (take_skipped(&R, res) != HD_OK && r == HD_OK)
 		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
@@ -672,8 +777,11 @@ finish:
 	report(&R, res, checked);
 
 out:
+	hd_load_ctl_disarm(env->ctl);
 	if (r != HD_OK)
 		abort_loads(&R);
+	if (R.registered)
+		env->sops->progress_end(env->sink, R.info.query);
 	res->elapsed = now_seconds() - R.t0;
 	if (R.sl)
 		for (int i = 0; i < R.n; i++) {

@@ -12,6 +12,7 @@
 #include "access/access.h" /* issue 9: role policy on listed files */
 #include "codec/codec.h"
 #include "common/limits.h"
+#include "common/sys.h"
 
 static const char *
 format_name(hd_format_kind k)
@@ -46,8 +47,8 @@ map_columns(const hd_copy_spec *spec, hd_plan *p, hd_err *err)
 	bool *listed;
 	int i, n = 0;
 
-	p->colidx = calloc((size_t)(t->ncols + (spec->ncolumns > 0 ? spec->ncolumns : 0) + 1), sizeof *p->colidx);
-	listed = calloc((size_t)t->ncols + 1, sizeof *listed);
+	p->colidx = hd_calloc((size_t)(t->ncols + (spec->ncolumns > 0 ? spec->ncolumns : 0) + 1), sizeof *p->colidx);
+	listed = hd_calloc((size_t)t->ncols + 1, sizeof *listed);
 	if (!p->colidx || !listed) {
 		free(listed);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
@@ -157,7 +158,7 @@ read_jsonpaths(const hd_copy_spec *spec, hd_plan *p, hd_err *err)
 static hd_code
 plan_json(const hd_copy_spec *spec, hd_plan *p, hd_err *err)
 {
-	p->colnames = calloc((size_t)p->ncols + 1, sizeof *p->colnames);
+	p->colnames = hd_calloc((size_t)p->ncols + 1, sizeof *p->colnames);
 	if (!p->colnames)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	for (int i = 0; i < p->ncols; i++)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/limits.h"
+#include "common/sys.h"
 
 struct hd_rowq {
 	pthread_mutex_t mu;
@@ -31,7 +32,7 @@ struct hd_rowq {
 hd_code
 hd_rowq_new(int producers, hd_rowq **out)
 {
-	hd_rowq *q = calloc(1, sizeof *q);
+	hd_rowq *q = hd_calloc(1, sizeof *q);
 	int nbuf = 2 * producers + 2;
 
 	if (!q)
@@ -41,7 +42,7 @@ hd_rowq_new(int producers, hd_rowq **out)
 	pthread_cond_init(&q->cv_free, NULL);
 	q->producers = producers;
 	for (int i = 0; i < nbuf; i++) {
-		hd_rowbuf *b = calloc(1, sizeof *b);
+		hd_rowbuf *b = hd_calloc(1, sizeof *b);
 		if (!b) {
 			hd_rowq_free(q);
 			return HD_ERR_NOMEM;

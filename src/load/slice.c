@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "codec/codec.h"
+#include "common/sys.h"
 
 /* A stream that counts the bytes that pass through it (bytes of decompressed input per file). */
 typedef struct count_stream {
@@ -64,7 +65,7 @@ open_unit(hd_slice *sl, const hd_unit *u, uint64_t *count, hd_reader **rd, hd_st
 	if (p->spec->compression != HD_COMP_NONE &&
 	    (r = hd_stream_prefetch(plain, HD_READ_CHUNK, 4, &plain, err)) != HD_OK)
 		return r;
-	cs = calloc(1, sizeof *cs);
+	cs = hd_calloc(1, sizeof *cs);
 	if (!cs) {
 		hd_stream_close(plain);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
@@ -184,7 +185,7 @@ run_unit(hd_slice *sl, int ui, hd_err *err)
 		/* Issue 6: an optional unit (a non-mandatory SSH manifest entry) that cannot be opened is skipped, and the
 		 * reason reported as a warning; nothing of it was read, so nothing needs undoing. */
 		if (u->optional && r != HD_ERR_NOMEM && r != HD_ERR_CANCELED && sl->shared->skipped) {
-			if (!(sl->shared->skipped[ui] = strdup(err->msg)))
+			if (!(sl->shared->skipped[ui] = hd_strdup(err->msg)))
 				return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 			hd_err_clear(err);
 			return HD_OK;

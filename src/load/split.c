@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "codec/codec.h"
+#include "common/sys.h"
 
 #define HD_SPLIT_MIN (8ull << 20)
 #define HD_SPLIT_MAX_RANGES 4096
@@ -51,9 +52,9 @@ split_file(hd_plan *p, int fi, uint64_t chunk, hd_units *work, int *cap, hd_err 
 
 	if (m > HD_SPLIT_MAX_RANGES)
 		m = HD_SPLIT_MAX_RANGES;
-	want = calloc((size_t)m, sizeof *want);
-	off = calloc((size_t)m, sizeof *off);
-	line = calloc((size_t)m, sizeof *line);
+	want = hd_calloc((size_t)m, sizeof *want);
+	off = hd_calloc((size_t)m, sizeof *off);
+	line = hd_calloc((size_t)m, sizeof *line);
 	if (!want || !off || !line) {
 		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		goto out;
@@ -72,7 +73,7 @@ split_file(hd_plan *p, int fi, uint64_t chunk, hd_units *work, int *cap, hd_err 
 	}
 	if (*cap < work->n + m) {
 		int nc = (work->n + m) * 2;
-		hd_unit *nv = realloc(work->v, (size_t)nc * sizeof *nv);
+		hd_unit *nv = hd_realloc(work->v, (size_t)nc * sizeof *nv);
 		if (!nv) {
 			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 			goto out;
@@ -126,7 +127,7 @@ hd_plan_split(hd_plan *p, int slices, hd_err *err)
 	can_split = slices > 1 && p->format->boundaries && p->spec->compression == HD_COMP_NONE &&
 	            p->spec->encoding == HD_ENC_UTF8;
 
-	if (!(work.v = calloc((size_t)cap, sizeof *work.v)))
+	if (!(work.v = hd_calloc((size_t)cap, sizeof *work.v)))
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	for (int i = 0; i < p->files.n && r == HD_OK; i++) {
 		const hd_unit *f = &p->files.v[i];
@@ -135,7 +136,7 @@ hd_plan_split(hd_plan *p, int slices, hd_err *err)
 			continue;
 		}
 		if (work.n == cap) {
-			hd_unit *nv = realloc(work.v, (size_t)cap * 2 * sizeof *nv);
+			hd_unit *nv = hd_realloc(work.v, (size_t)cap * 2 * sizeof *nv);
 			if (!nv) {
 				r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 				break;

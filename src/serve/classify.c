@@ -9,6 +9,9 @@
  *       hdfs://, file://, s3://, …) or a Redshift-only option word follows the string (FIXEDWIDTH, GZIP, MAXERROR,
  *       IAM_ROLE, SSH, … — kw[] below). Those are Redshift COPYs with a mistake in them: the client gets hdcopy's
  *       (Redshift's) error with its position, not PostgreSQL's confusing one about a server file.
+ * GRANT / REVOKE ASSUMEROLE (Redshift's, issue 9) are hdcopy's own too: a statement that begins with GRANT or REVOKE
+ * followed by the word ASSUMEROLE is intercepted whatever follows (the grant parser reports the mistakes), and
+ * refused among other statements as a COPY is.
  * Anything else is relayed, so `COPY t FROM '/srv/x' WITH (FORMAT csv)` is PostgreSQL's server-side COPY, with
  * PostgreSQL's own privilege checks. A Query of several statements with a Redshift COPY among them is refused: the
  * COPY must come as a query of its own (psql -f sends each statement separately).
@@ -216,6 +219,18 @@ starts_copy(const char *sql, size_t len)
 	return is_word(&l, "COPY");
 }
 
+bool
+hd_serve_is_assumerole(const char *sql, size_t len)
+{
+	lx l = { sql, len, 0 };
+	skip_blank(&l);
+	if (!is_word(&l, "GRANT") && !is_word(&l, "REVOKE"))
+		return false;
+	l.i += word(&l);
+	skip_blank(&l);
+	return is_word(&l, "ASSUMEROLE");
+}
+
 hd_sv_verdict
 hd_serve_classify(const char *sql, size_t len, const char **stmt, size_t *stmt_len, hd_err *why)
 {
@@ -229,9 +244,11 @@ hd_serve_classify(const char *sql, size_t len, const char **stmt, size_t *stmt_l
 	hd_err_clear_pub(why);
 	while ((r = hd_script_next_statement(sql, len, &pos, &st, &e)) == 1) {
 		nstmts++;
-		if (!starts_copy(st.text, st.len))
+		if (hd_serve_is_assumerole(st.text, st.len)) {
+			v = HD_SV_INTERCEPT; /* hd_session_exec parses it and reports its mistakes */
+		} else if (!starts_copy(st.text, st.len)) {
 			continue;
-		if (hd_copy_check(st.text, st.len, &e) == HD_OK) {
+		} else if (hd_copy_check(st.text, st.len, &e) == HD_OK) {
 			v = HD_SV_INTERCEPT;
 		} else if (looks_redshift(st.text, st.len)) {
 			v = HD_SV_ERROR;   /* a Redshift COPY with a mistake: answer with the parser's message */

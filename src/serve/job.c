@@ -4,8 +4,9 @@
  * (hd_session_settle) when the client's transaction has ended.
  *
  * A job owns its inputs and outputs; the loop thread hands it over with hd_job_start() and gets it back in the
- * done() callback (which serve.c turns into an event on the loop). Between the two the loop does not touch it,
- * except that nothing at all: notices are appended under mu because the library may report from slice threads.
+ * done() callback (which serve.c turns into an event on the loop). Between the two the loop touches it only
+ * through hd_job_cancel() (issue 10: a client's CancelRequest), under mu; notices are appended under mu too because
+ * the library may report from slice threads.
  */
 #include "serve/serve_int.h"
 
@@ -13,11 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/sys.h"
 
 hd_job *
 hd_job_new(hd_job_kind kind)
 {
-	hd_job *j = calloc(1, sizeof *j);
+	hd_job *j = hd_calloc(1, sizeof *j);
 	if (!j)
 		return NULL;
 	j->kind = kind;
@@ -58,12 +60,21 @@ on_message(void *ctx, hd_level level, const char *text)
 static void
 run_load(hd_job *j)
 {
-	hd_options opt = { .slices = j->slices, .message = on_message, .ctx = j, .prepare_only = j->prepare_only };
+	hd_options opt = { .slices = j->slices, .message = on_message, .ctx = j, .prepare_only = j->prepare_only,
+	                    .client_session = true };
 	hd_session *s = NULL;
 
 	if ((j->rc = hd_session_open(j->target, &opt, &s, &j->err)) != HD_OK)
 		return;
+	pthread_mutex_lock(&j->mu);
+	j->live = s;
+	if (j->cancel) /* asked for before the session existed: hd_session_exec starts canceled */
+		hd_session_cancel(s);
+	pthread_mutex_unlock(&j->mu);
 	j->rc = hd_session_exec(s, j->sql, j->len, &j->res, &j->err);
+	pthread_mutex_lock(&j->mu);
+	j->live = NULL;
+	pthread_mutex_unlock(&j->mu);
 	if (j->rc == HD_OK && hd_session_pending(s)) {
 		if ((j->rc = hd_session_decision_sql(s, j->decision_sql, sizeof j->decision_sql, &j->err)) == HD_OK) {
 			j->session = s; /* the caller records the decision in the client's transaction */
@@ -71,6 +82,17 @@ run_load(hd_job *j)
 		}
 	}
 	hd_session_close(s);
+}
+
+void
+hd_job_cancel(hd_job *j)
+{
+	/* hd_session_cancel() blocks only for the few PQcancel round trips to the server. */
+	pthread_mutex_lock(&j->mu);
+	j->cancel = true;
+	if (j->live)
+		hd_session_cancel(j->live);
+	pthread_mutex_unlock(&j->mu);
 }
 
 static void

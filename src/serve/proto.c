@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/sys.h"
 
 static hd_code
 violation(hd_err *err, const char *what)
@@ -201,6 +202,104 @@ hd_pgp_field(const uint8_t *body, size_t n, char code, const char **value, hd_er
 	return HD_OK;
 }
 
+static uint16_t
+be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+hd_code
+hd_pgp_parse(const uint8_t *body, size_t n, const char **name, const char **query, size_t *qlen, int *nparams,
+             hd_err *err)
+{
+	size_t pos = 0;
+	uint16_t k;
+
+	if (!(*name = cstring(body, n, &pos)) || !(*query = cstring(body, n, &pos)))
+		return violation(err, "malformed Parse message");
+	*qlen = pos - (size_t)((const uint8_t *)*query - body) - 1;
+	if (n - pos < 2)
+		return violation(err, "malformed Parse message");
+	k = be16(body + pos);
+	pos += 2;
+	if ((n - pos) / 4 < k || n - pos != (size_t)k * 4)
+		return violation(err, "malformed Parse message");
+	*nparams = k;
+	return HD_OK;
+}
+
+bool
+hd_pgp_bind_names(const uint8_t *body, size_t n, const char **portal, const char **stmt)
+{
+	size_t pos = 0;
+	return (*portal = cstring(body, n, &pos)) != NULL && (*stmt = cstring(body, n, &pos)) != NULL;
+}
+
+/* A list of int16 format codes at *pos: its count in *k. */
+static bool
+formats(const uint8_t *body, size_t n, size_t *pos, uint16_t *k)
+{
+	if (n - *pos < 2)
+		return false;
+	*k = be16(body + *pos);
+	*pos += 2;
+	if ((n - *pos) / 2 < *k)
+		return false;
+	*pos += (size_t)*k * 2;
+	return true;
+}
+
+hd_code
+hd_pgp_bind(const uint8_t *body, size_t n, const char **portal, const char **stmt, int *nparams, hd_err *err)
+{
+	size_t pos = 0;
+	uint16_t nf, np, nr;
+
+	if (!(*portal = cstring(body, n, &pos)) || !(*stmt = cstring(body, n, &pos)) || !formats(body, n, &pos, &nf) ||
+	    n - pos < 2)
+		return violation(err, "malformed Bind message");
+	np = be16(body + pos);
+	pos += 2;
+	if (nf > 1 && nf != np)
+		return violation(err, "Bind has a format count that is neither 0, 1 nor the parameter count");
+	for (uint16_t i = 0; i < np; i++) {
+		uint32_t len;
+		if (n - pos < 4)
+			return violation(err, "malformed Bind message");
+		len = be32(body + pos);
+		pos += 4;
+		if (len == 0xffffffffu)
+			continue;
+		if (len > n - pos)
+			return violation(err, "Bind parameter longer than its message");
+		pos += len;
+	}
+	if (!formats(body, n, &pos, &nr) || pos != n)
+		return violation(err, "malformed Bind message");
+	*nparams = np;
+	return HD_OK;
+}
+
+hd_code
+hd_pgp_target(const uint8_t *body, size_t n, char *kind, const char **name, hd_err *err)
+{
+	size_t pos = 1;
+	if (n < 2 || (body[0] != 'S' && body[0] != 'P') || !(*name = cstring(body, n, &pos)) || pos != n)
+		return violation(err, "malformed Describe or Close message");
+	*kind = (char)body[0];
+	return HD_OK;
+}
+
+hd_code
+hd_pgp_execute(const uint8_t *body, size_t n, const char **portal, uint32_t *maxrows, hd_err *err)
+{
+	size_t pos = 0;
+	if (!(*portal = cstring(body, n, &pos)) || n - pos != 4)
+		return violation(err, "malformed Execute message");
+	*maxrows = be32(body + pos);
+	return HD_OK;
+}
+
 /* ---- building ---------------------------------------------------------------------------------------------------- */
 
 void
@@ -222,7 +321,7 @@ put(hd_pgp_buf *b, const void *p, size_t n)
 		uint8_t *d;
 		while (cap < b->len + n)
 			cap *= 2;
-		if (!(d = realloc(b->data, cap)))
+		if (!(d = hd_realloc(b->data, cap)))
 			return HD_ERR_NOMEM;
 		b->data = d;
 		b->cap = cap;
@@ -314,6 +413,33 @@ hd_pgp_put_query(hd_pgp_buf *b, const char *sql)
 	size_t at, mark = b->len;
 	hd_code r;
 	if ((r = begin(b, 'Q', &at)) || (r = put_str(b, sql))) {
+		b->len = mark;
+		return r;
+	}
+	end(b, at);
+	return HD_OK;
+}
+
+hd_code
+hd_pgp_put_empty(hd_pgp_buf *b, char type)
+{
+	size_t at, mark = b->len;
+	hd_code r;
+	if ((r = begin(b, type, &at))) {
+		b->len = mark;
+		return r;
+	}
+	end(b, at);
+	return HD_OK;
+}
+
+hd_code
+hd_pgp_put_noparams(hd_pgp_buf *b)
+{
+	static const uint8_t zero[2];
+	size_t at, mark = b->len;
+	hd_code r;
+	if ((r = begin(b, 't', &at)) || (r = put(b, zero, 2))) {
 		b->len = mark;
 		return r;
 	}

@@ -69,6 +69,22 @@ hd_code hd_pgp_datarow_col(const uint8_t *body, size_t n, int col, char *buf, si
  * the whole body is checked for well-formedness either way. */
 hd_code hd_pgp_field(const uint8_t *body, size_t n, char code, const char **value, hd_err *err);
 
+/* Extended query (issue 10). Names are NUL-terminated strings inside the caller's bytes ("" = the unnamed one).
+ * Parse: statement name, query (its NUL not in *qlen), the count of parameter type OIDs that follow (checked). */
+hd_code hd_pgp_parse(const uint8_t *body, size_t n, const char **name, const char **query, size_t *qlen,
+                     int *nparams, hd_err *err);
+/* Bind: portal and statement names and the parameter count; the rest of the message (formats, values, result
+ * formats) is checked for well-formedness too, so body must be the whole message. */
+hd_code hd_pgp_bind(const uint8_t *body, size_t n, const char **portal, const char **stmt, int *nparams,
+                    hd_err *err);
+/* Only the first two strings of a Bind (body may be a prefix of the message): false when they are not both
+ * terminated within n bytes. */
+bool hd_pgp_bind_names(const uint8_t *body, size_t n, const char **portal, const char **stmt);
+/* Describe and Close: *kind 'S' (statement) or 'P' (portal), and the name. */
+hd_code hd_pgp_target(const uint8_t *body, size_t n, char *kind, const char **name, hd_err *err);
+/* Execute: the portal name and the row limit (0 = all). */
+hd_code hd_pgp_execute(const uint8_t *body, size_t n, const char **portal, uint32_t *maxrows, hd_err *err);
+
 /* ---- building messages ----------------------------------------------------------------------------------------- */
 
 typedef struct hd_pgp_buf {
@@ -84,6 +100,10 @@ hd_code hd_pgp_put_notice(hd_pgp_buf *b, char type, const char *severity, const 
 hd_code hd_pgp_put_complete(hd_pgp_buf *b, const char *tag);
 hd_code hd_pgp_put_ready(hd_pgp_buf *b, char status);
 hd_code hd_pgp_put_query(hd_pgp_buf *b, const char *sql);
+/* A message with an empty body: ParseComplete '1', BindComplete '2', CloseComplete '3', NoData 'n', Flush 'H'. */
+hd_code hd_pgp_put_empty(hd_pgp_buf *b, char type);
+/* ParameterDescription ('t') of a statement without parameters. */
+hd_code hd_pgp_put_noparams(hd_pgp_buf *b);
 
 /* The SQLSTATE serve reports for a failed COPY with this code (docs/serve.md has the table). */
 const char *hd_pgp_sqlstate(hd_code code);

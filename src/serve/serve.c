@@ -4,7 +4,8 @@
  * One libevent loop (docs/serve.md says why libevent) runs every session. A session is two bufferevents, the client's
  * socket and a socket to the upstream PostgreSQL server opened when the client's StartupMessage arrives; messages
  * go both ways unchanged: startup, authentication (trust, md5, SCRAM: hdcopy only carries the messages), simple and
- * extended query, COPY FROM STDIN/TO STDOUT, notices, Terminate. SSLRequest and GSSENCRequest are answered 'N'.
+ * extended query, COPY FROM STDIN/TO STDOUT, notices, Terminate. An SSLRequest is answered 'S' and the client's
+ * side becomes TLS (tls.c) when --tls-cert is given, else 'N'; GSSENCRequest is answered 'N'.
  * A CancelRequest is relayed to the upstream unchanged (clients hold the upstream's own BackendKeyData).
  *
  * Framing, bounded: a message is relayed as it streams (header, then `pass` body bytes moved buffer to buffer) and
@@ -27,6 +28,20 @@
  * Transaction end: while loads are pending, every ReadyForQuery that says the transaction ended ('I', or a COMMIT
  * tag went by: COMMIT AND CHAIN) is held back; a job settles the loads by their decision row (the recovery
  * rule) and then the ReadyForQuery goes on — so after COMMIT returns, the rows are visible.
+ *
+ * Extended protocol (Parse/Bind/Describe/Execute/Close/Sync): a Parse whose query classify.c calls ours makes a
+ * statement of serve's own (xs[]), answered ParseComplete; a Bind of it makes a portal of serve's own (xp[]);
+ * Describe/Close of those are answered by serve; Execute of such a portal runs the interception above with ext
+ * set (no ReadyForQuery after it; an error makes serve discard messages until Sync, as PostgreSQL does); a Sync
+ * of a segment that sent nothing upstream is answered by serve. Everything else is relayed byte for byte.
+ * Order: serve answers a message only when the upstream is quiescent — no Query/Sync/FunctionCall without its
+ * ReadyForQuery (inflight), and every relayed extended message of the open segment answered (xsent == xdone,
+ * counted from the replies' types: ParseComplete, BindComplete, CloseComplete, NoData, RowDescription,
+ * CommandComplete, EmptyQueryResponse, PortalSuspended; at a ReadyForQuery that leaves nothing in flight xdone
+ * jumps to xmark, what was sent before the last Sync). serve sends a Flush upstream to get those replies, and
+ * holds the client's input until then, so replies reach the client in the order of its messages. An upstream
+ * ErrorResponse after the last ReadyForQuery (xfailed) means the upstream skips to Sync: serve's own messages of
+ * that segment are skipped too.
  *
  * Threads: only the loop thread touches a session; a job gets its inputs, runs, and wakes the loop through the
  * session's done_ev (event_active is thread-safe with evthread_use_pthreads). A session whose client leaves while a
@@ -51,6 +66,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include "common/sys.h"
 
 #define HIGH_WATER (1u << 20) /* a peer's output above this stops reading this side */
 #define DEFAULT_MAX_CLIENTS 1000
@@ -62,11 +78,24 @@ typedef struct server {
 	struct sockaddr_storage up_addr;
 	int up_len;
 	PQconninfoOption *loader;  /* parsed --loader (or --upstream) */
+	hd_tls *tls;               /* --tls-cert/--tls-key loaded; NULL = SSLRequest answered 'N' */
 	int nclients, next_id;
+	struct conn *conns;        /* every session (issue 10: a CancelRequest finds its session by key) */
 } server;
 
 typedef enum phase { PH_STARTUP = 0, PH_RELAY, PH_CLOSING } phase;
 typedef enum icstep { IC_NONE = 0, IC_WHOAMI, IC_LOAD, IC_DECIDE, IC_DECIDE_FAILED, IC_FAILTXN, IC_SETTLE } icstep;
+
+#define HD_XNAME_MAX 64   /* statement and portal names serve keeps (PostgreSQL's NAMEDATALEN); longer: relayed */
+#define HD_XSTMTS_MAX 16  /* Redshift COPY statements (and portals) prepared at once in one session */
+
+typedef struct xstmt {     /* a statement or portal of serve's own */
+	char name[HD_XNAME_MAX];
+	char *sql;              /* the statement (NUL-terminated, len bytes) */
+	size_t len;
+	bool done;              /* portal: executed once; a second Execute answers tag again */
+	char tag[64];
+} xstmt;
 
 typedef struct conn {
 	server *sv;
@@ -83,7 +112,8 @@ typedef struct conn {
 	bool cli_throttled, up_throttled;
 	bool up_heard;              /* the upstream has sent something (else a failure is a failed connect) */
 	hd_pgp_startup su;
-	uint32_t be_pid;
+	uint32_t be_pid, be_key;    /* the upstream's BackendKeyData, which the client holds */
+	struct conn *next_c, *prev_c; /* in sv->conns */
 	/* the intercepted COPY */
 	icstep step;
 	char *stmt;
@@ -105,6 +135,20 @@ typedef struct conn {
 	bool saw_end;               /* a COMMIT tag since the last ReadyForQuery (end_tag) */
 	char held_ready;            /* IC_SETTLE: the ReadyForQuery status held back */
 	bool closing;
+	/* TLS and the extended protocol (issue 10) */
+	bool tls;                   /* the client's side runs through TLS */
+	bool ext;                   /* the running interception answers an Execute (xp[xrun]) */
+	int xrun;
+	xstmt xs[HD_XSTMTS_MAX], xp[HD_XSTMTS_MAX];
+	int nxs, nxp;
+	uint64_t xsent, xdone;      /* extended messages relayed / answered (or skipped) by the upstream */
+	uint64_t xmark;             /* xsent when the last Sync/Query/FunctionCall was relayed */
+	bool xfailed;               /* the upstream sent ErrorResponse since its last ReadyForQuery */
+	bool seg_relayed, seg_local;/* the open Sync segment sent something upstream / was answered by serve */
+	bool xskip;                 /* after an error serve answered: discard client messages until Sync */
+	bool xflushed;              /* a Flush went upstream for the current wait */
+	uint32_t cli_drop;          /* body bytes of a discarded message still to drop */
+	char fail_state[6];         /* SQLSTATE for c->fail when not hd_pgp_sqlstate(c->fail.code) */
 } conn;
 
 static void process_client(conn *c);
@@ -272,7 +316,7 @@ kw_append(char **s, size_t *n, size_t *cap, const char *kw, const char *v)
 	size_t need = strlen(kw) + 2 * strlen(v) + 8;
 	if (*n + need >= *cap) {
 		size_t nc = (*cap + need) * 2;
-		char *ns = realloc(*s, nc);
+		char *ns = hd_realloc(*s, nc);
 		if (!ns)
 			return false;
 		*s = ns;
@@ -351,10 +395,28 @@ start_job(conn *c, hd_job *job)
 
 /* ---- interception ------------------------------------------------------------------------------------------------ */
 
+/* The ReadyForQuery status to end a reply with: none after an Execute (the client's Sync gets it). */
+static char
+reply_ready(const conn *c)
+{
+	return c->ext ? 0 : c->txn ? c->txn : 'I';
+}
+
+/* An error answered to an Execute: PostgreSQL then discards the client's messages until Sync, and so does serve. */
+static void
+client_failure(conn *c, const hd_err *e)
+{
+	client_error(c, "ERROR", c->fail_state[0] ? c->fail_state : hd_pgp_sqlstate(e->code), e->msg, reply_ready(c));
+	if (c->ext)
+		c->xskip = true;
+}
+
 static void
 finish_intercept(conn *c)
 {
 	c->step = IC_NONE;
+	c->ext = false;
+	c->fail_state[0] = 0;
 	free(c->stmt);
 	c->stmt = NULL;
 	hd_pgp_buf_free(&c->reply);
@@ -382,7 +444,7 @@ fail_copy(conn *c, const hd_err *e)
 		return;
 	}
 	send_buf(c, c->cli, &c->reply);
-	client_error(c, "ERROR", hd_pgp_sqlstate(e->code), e->msg, c->txn ? c->txn : 'I');
+	client_failure(c, e);
 	finish_intercept(c);
 }
 
@@ -395,6 +457,13 @@ start_intercept(conn *c, hd_sv_verdict v, char *stmt, size_t len, const hd_err *
 	c->stmt_len = len;
 	if (v == HD_SV_ERROR) {
 		fail_copy(c, why);
+		return;
+	}
+	if (c->txn == 'T' && hd_serve_is_assumerole(stmt, len)) {
+		/* The grant is written by the loader's session, which cannot join the client's transaction. */
+		hd_err e = { HD_ERR_UNSUPPORTED, "GRANT/REVOKE ASSUMEROLE cannot run inside a transaction block" };
+		snprintf(c->fail_state, sizeof c->fail_state, "25001"); /* active_sql_transaction */
+		fail_copy(c, &e);
 		return;
 	}
 	if (c->txn == 'T' && c->npending >= HD_SERVE_MAX_PENDING) {
@@ -443,7 +512,8 @@ iq_done(conn *c)
 		if (!c->iq_err && strcmp(c->iq_tag, "INSERT 0 1") == 0) {
 			c->pending[c->npending++] = c->deciding;
 			c->deciding = NULL;
-			(void)hd_pgp_put_ready(&c->reply, c->txn);
+			if (reply_ready(c))
+				(void)hd_pgp_put_ready(&c->reply, c->txn);
 			send_buf(c, c->cli, &c->reply);
 			finish_intercept(c);
 			return;
@@ -462,13 +532,13 @@ iq_done(conn *c)
 			}
 			hd_session_close(c->deciding); /* recovery rolls it back: no decision row */
 			c->deciding = NULL;
-			client_error(c, "ERROR", hd_pgp_sqlstate(c->fail.code), c->fail.msg, c->txn);
+			client_failure(c, &c->fail);
 			finish_intercept(c);
 		}
 		return;
 	case IC_FAILTXN:
 		send_buf(c, c->cli, &c->reply);
-		client_error(c, "ERROR", hd_pgp_sqlstate(c->fail.code), c->fail.msg, c->txn);
+		client_failure(c, &c->fail);
 		finish_intercept(c);
 		return;
 	default:
@@ -477,12 +547,9 @@ iq_done(conn *c)
 }
 
 static void
-on_job_done(evutil_socket_t fd, short what, void *arg)
+job_done(conn *c)
 {
-	conn *c = arg;
 	hd_job *job = c->done;
-	(void)fd;
-	(void)what;
 
 	c->done = NULL;
 	c->job = NULL;
@@ -509,6 +576,10 @@ on_job_done(evutil_socket_t fd, short what, void *arg)
 		}
 		logf_(c->sv, true, "session %d: %s (%s)", c->id, job->res.tag, job->res.commit_method);
 		(void)hd_pgp_put_complete(&c->reply, job->res.tag);
+		if (c->ext && c->xrun >= 0 && c->xrun < c->nxp) {
+			c->xp[c->xrun].done = true;
+			snprintf(c->xp[c->xrun].tag, sizeof c->xp[c->xrun].tag, "%s", job->res.tag);
+		}
 		if (job->session) {
 			c->deciding = job->session;
 			job->session = NULL;
@@ -518,13 +589,14 @@ on_job_done(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		hd_job_free(job);
-		(void)hd_pgp_put_ready(&c->reply, c->txn ? c->txn : 'I');
+		if (reply_ready(c))
+			(void)hd_pgp_put_ready(&c->reply, reply_ready(c));
 		send_buf(c, c->cli, &c->reply);
 		finish_intercept(c);
 		return;
 	case IC_DECIDE_FAILED:
 		hd_job_free(job);
-		client_error(c, "ERROR", hd_pgp_sqlstate(c->fail.code), c->fail.msg, c->txn);
+		client_failure(c, &c->fail);
 		finish_intercept(c);
 		return;
 	case IC_SETTLE: {
@@ -546,6 +618,19 @@ on_job_done(evutil_socket_t fd, short what, void *arg)
 		hd_job_free(job);
 		return;
 	}
+}
+
+static void pump(conn *c);
+
+static void
+on_job_done(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+	(void)fd;
+	(void)what;
+	job_done(c);
+	if (!c->closing)
+		pump(c);
 }
 
 /* ---- client side ------------------------------------------------------------------------------------------------- */
@@ -570,11 +655,23 @@ cancel_event(struct bufferevent *b, short what, void *arg)
 		bufferevent_free(b);
 }
 
-/* A CancelRequest goes to the upstream unchanged on a connection of its own (the key is the upstream's). */
+/* A CancelRequest goes to the upstream unchanged on a connection of its own (the key is the upstream's) — unless
+ * the session it names is running an intercepted COPY (issue 10): then the load's job is cancelled instead (the
+ * upstream backend is idle meanwhile; the client gets 57014 from the job's outcome). */
 static void
 relay_cancel(conn *c, const uint8_t pkt[16])
 {
-	struct bufferevent *b = bufferevent_socket_new(c->sv->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	uint32_t pid = (uint32_t)pkt[8] << 24 | (uint32_t)pkt[9] << 16 | (uint32_t)pkt[10] << 8 | pkt[11];
+	uint32_t key = (uint32_t)pkt[12] << 24 | (uint32_t)pkt[13] << 16 | (uint32_t)pkt[14] << 8 | pkt[15];
+	struct bufferevent *b;
+
+	for (conn *t = c->sv->conns; t; t = t->next_c)
+		if (t != c && t->be_pid == pid && t->be_key == key && t->be_pid && t->job && t->job->kind == HD_JOB_LOAD) {
+			logf_(c->sv, true, "session %d: cancel request: stopping its COPY", t->id);
+			hd_job_cancel(t->job);
+			return;
+		}
+	b = bufferevent_socket_new(c->sv->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!b)
 		return;
 	bufferevent_setcb(b, NULL, cancel_written, cancel_event, NULL);
@@ -593,6 +690,34 @@ connect_upstream(conn *c)
 	bufferevent_setwatermark(c->up, EV_WRITE, HIGH_WATER / 4, 0);
 	bufferevent_enable(c->up, EV_READ);
 	return bufferevent_socket_connect(c->up, (struct sockaddr *)&c->sv->up_addr, c->sv->up_len) == 0;
+}
+
+/* SSLRequest with a certificate configured: 'S', then the client's bufferevent becomes a TLS filter over the socket's
+ * (the handshake runs inside it; the StartupMessage comes through TLS). */
+static void
+start_tls(conn *c)
+{
+	struct bufferevent *under = c->cli, *b;
+
+	if (evbuffer_get_length(bufferevent_get_input(under)) > 0) {
+		/* Bytes after the SSLRequest before the answer would be read as if they came through TLS
+		 * (PostgreSQL's CVE-2021-23214): refused. */
+		client_error(c, "FATAL", "08P01", "received unencrypted data after SSL request", 0);
+		c->ph = PH_CLOSING;
+		return;
+	}
+	bufferevent_enable(under, EV_WRITE); /* under TLS, libevent writes (pump() leaves TLS sides alone) */
+	bufferevent_write(under, "S", 1);
+	if (!(b = hd_tls_wrap(c->sv->tls, c->sv->base, under))) {
+		c->cli = NULL; /* libevent has released it (see hd_tls_wrap) */
+		conn_close(c);
+		return;
+	}
+	c->cli = b;
+	c->tls = true;
+	bufferevent_setcb(b, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(b, EV_WRITE, HIGH_WATER / 4, 0);
+	bufferevent_enable(b, EV_READ | EV_WRITE);
 }
 
 /* The startup phase: encryption requests, cancel requests, the StartupMessage. */
@@ -617,7 +742,11 @@ client_startup(conn *c, struct evbuffer *in)
 			return;
 		if (code == HD_PGP_SSLREQ || code == HD_PGP_GSSREQ) {
 			evbuffer_drain(in, len);
-			bufferevent_write(c->cli, "N", 1); /* no encryption (TLS comes later): clients fall back to plain */
+			if (code == HD_PGP_SSLREQ && c->sv->tls && !c->tls) {
+				start_tls(c);
+				return;
+			}
+			bufferevent_write(c->cli, "N", 1); /* no encryption: clients fall back to plain (or give up) */
 			continue;
 		}
 		if (code == HD_PGP_CANCEL) {
@@ -649,6 +778,335 @@ client_startup(conn *c, struct evbuffer *in)
 	}
 }
 
+/* ---- extended protocol ------------------------------------------------------------------------------------------- */
+
+/* Nothing is on its way from the upstream that must reach the client before an answer of serve's own: no request
+ * without its ReadyForQuery, every relayed extended message of the open segment answered (or the segment failed,
+ * so the upstream skips the rest until Sync), serve's own query done, and no message half relayed. */
+static bool
+quiescent(const conn *c)
+{
+	return c->inflight == 0 && !c->iq && c->up_pass == 0 && (c->xsent == c->xdone || c->xfailed);
+}
+
+/* Wait for quiescence (process_upstream kicks), after asking the upstream for the replies it holds back. */
+static void
+wait_upstream(conn *c)
+{
+	c->wait_idle = true;
+	if (c->inflight == 0 && !c->iq && !c->xflushed && c->xsent != c->xdone && c->up) {
+		hd_pgp_buf m = { 0 };
+		if (hd_pgp_put_empty(&m, 'H') == HD_OK)
+			send_buf(c, c->up, &m);
+		hd_pgp_buf_free(&m);
+		c->xflushed = true;
+	}
+}
+
+static xstmt *
+x_find(xstmt *v, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
+	return NULL;
+}
+
+static void
+x_drop(xstmt *v, int *n, const char *name)
+{
+	xstmt *x = x_find(v, *n, name);
+	if (!x)
+		return;
+	free(x->sql);
+	*x = v[--*n];
+}
+
+static void
+x_clear(xstmt *v, int *n)
+{
+	for (int i = 0; i < *n; i++)
+		free(v[i].sql);
+	*n = 0;
+}
+
+/* A new entry (the unnamed one replaces its predecessor); NULL when the table is full or memory is out. */
+static xstmt *
+x_add(xstmt *v, int *n, const char *name, const char *sql, size_t len)
+{
+	xstmt *x;
+	char *copy;
+
+	if (!name[0])
+		x_drop(v, n, "");
+	if (*n >= HD_XSTMTS_MAX || !(copy = hd_malloc(len + 1)))
+		return NULL;
+	memcpy(copy, sql, len);
+	copy[len] = 0;
+	x = &v[(*n)++];
+	memset(x, 0, sizeof *x);
+	snprintf(x->name, sizeof x->name, "%s", name);
+	x->sql = copy;
+	x->len = len;
+	return x;
+}
+
+/* serve's own answer to a message: ParseComplete, BindComplete, CloseComplete, NoData, ParameterDescription. */
+static void
+answer(conn *c, char type)
+{
+	hd_pgp_buf m = { 0 };
+	if (type == 't')
+		(void)hd_pgp_put_noparams(&m);
+	else
+		(void)hd_pgp_put_empty(&m, type);
+	send_buf(c, c->cli, &m);
+	hd_pgp_buf_free(&m);
+	c->seg_local = true;
+}
+
+/* An ErrorResponse of serve's own: then, as PostgreSQL, discard messages until Sync. */
+static void
+answer_error(conn *c, const char *sqlstate, const char *msg)
+{
+	client_error(c, "ERROR", sqlstate, msg, 0);
+	c->seg_local = true;
+	c->xskip = true;
+}
+
+enum { X_RELAY = 0, X_DONE, X_WAIT };
+
+/* Discard the message at the head of in (len: its declared length), streaming what has not arrived yet. */
+static int
+skip_message(conn *c, struct evbuffer *in, uint32_t len)
+{
+	size_t have = evbuffer_get_length(in), n = have < (size_t)len + 1 ? have : (size_t)len + 1;
+	evbuffer_drain(in, n);
+	c->cli_drop = (uint32_t)((size_t)len + 1 - n);
+	c->xskip = true;
+	return X_DONE;
+}
+
+static int
+violation_fatal(conn *c, const hd_err *e)
+{
+	client_error(c, "FATAL", "08P01", e->msg, 0);
+	c->ph = PH_CLOSING;
+	return X_DONE;
+}
+
+static const char aborted_msg[] = "current transaction is aborted, commands ignored until end of transaction block";
+
+/* Bind: serve looks at the names first (a Bind of a relayed statement may be large: it streams). */
+static int
+ext_bind(conn *c, struct evbuffer *in, uint32_t len)
+{
+	size_t blen = len - 4, k = blen < 2 * HD_XNAME_MAX ? blen : 2 * HD_XNAME_MAX;
+	const uint8_t *msg;
+	const char *portal, *stmt;
+	char pname[HD_XNAME_MAX], m[HD_XNAME_MAX + 128];
+	xstmt *x;
+	int np;
+	hd_err e;
+
+	if (evbuffer_get_length(in) < 5 + k)
+		return X_WAIT;
+	if (!(msg = evbuffer_pullup(in, (ssize_t)(5 + k))))
+		return X_RELAY;
+	if (!hd_pgp_bind_names(msg + 5, k, &portal, &stmt) || !x_find(c->xs, c->nxs, stmt)) {
+		/* A relayed Bind: the upstream's portal of that name replaces one of serve's. */
+		if (memchr(msg + 5, 0, k))
+			x_drop(c->xp, &c->nxp, (const char *)msg + 5);
+		return X_RELAY;
+	}
+	if (!quiescent(c)) {
+		wait_upstream(c);
+		return X_WAIT;
+	}
+	if (c->xfailed)
+		return skip_message(c, in, len);
+	if (blen > HD_PGP_INSPECT_MAX) {
+		answer_error(c, "08P01", "bind message for a Redshift COPY statement too long (it takes no parameters)");
+		return skip_message(c, in, len);
+	}
+	if (evbuffer_get_length(in) < (size_t)len + 1)
+		return X_WAIT;
+	if (!(msg = evbuffer_pullup(in, (ssize_t)len + 1)))
+		return X_WAIT;
+	if (hd_pgp_bind(msg + 5, blen, &portal, &stmt, &np, &e) != HD_OK)
+		return violation_fatal(c, &e);
+	x = x_find(c->xs, c->nxs, stmt);
+	snprintf(pname, sizeof pname, "%s", portal);
+	if (!x) { /* cannot happen: found above */
+		return X_RELAY;
+	} else if (np != 0) {
+		snprintf(m, sizeof m, "bind message supplies %d parameters, but prepared statement \"%s\" requires 0", np,
+		         x->name);
+		answer_error(c, "08P01", m);
+	} else if (c->txn == 'E') {
+		answer_error(c, "25P02", aborted_msg);
+	} else if (strlen(portal) >= HD_XNAME_MAX || (portal[0] && x_find(c->xp, c->nxp, portal))) {
+		snprintf(m, sizeof m, "portal \"%.64s\" already exists or its name is too long", portal);
+		answer_error(c, "42P03", m);
+	} else if (!x_add(c->xp, &c->nxp, pname, x->sql, x->len)) {
+		answer_error(c, "54000", "too many portals of Redshift COPY statements in this session");
+	} else {
+		answer(c, '2');
+	}
+	evbuffer_drain(in, (size_t)len + 1);
+	return X_DONE;
+}
+
+/*
+ * One extended-protocol message (type t, declared length len) at the head of in, which serve may have to answer.
+ * X_RELAY: relay it (nothing consumed); X_DONE: consumed (answered, skipped, or an Execute's load started);
+ * X_WAIT: more bytes, or quiescence, needed first (process_client is called again).
+ */
+static int
+ext_message(conn *c, struct evbuffer *in, char t, uint32_t len)
+{
+	size_t blen = len - 4;
+	const uint8_t *msg, *body;
+	hd_err e;
+	char m[HD_XNAME_MAX + 128];
+
+	if (t == 'B')
+		return ext_bind(c, in, len);
+	if (t == 'S') {
+		hd_pgp_buf z = { 0 };
+		if (c->seg_relayed || !c->seg_local)
+			return X_RELAY; /* the upstream answers it */
+		if (!quiescent(c)) {
+			wait_upstream(c);
+			return X_WAIT;
+		}
+		evbuffer_drain(in, (size_t)len + 1);
+		if (c->txn != 'T' && c->txn != 'E')
+			x_clear(c->xp, &c->nxp); /* portals end with their transaction */
+		c->seg_local = c->xskip = false;
+		(void)hd_pgp_put_ready(&z, c->txn ? c->txn : 'I');
+		send_buf(c, c->cli, &z);
+		hd_pgp_buf_free(&z);
+		return X_DONE;
+	}
+	if (blen > (t == 'P' ? HD_PGP_QUERY_MAX : HD_PGP_INSPECT_MAX))
+		return X_RELAY; /* never one of serve's */
+	if (evbuffer_get_length(in) < (size_t)len + 1)
+		return X_WAIT;
+	if (!(msg = evbuffer_pullup(in, (ssize_t)len + 1)))
+		return X_RELAY;
+	body = msg + 5;
+	switch (t) {
+	case 'P': {
+		const char *name, *sql, *stmt = NULL;
+		size_t qlen, stmtlen = 0;
+		int np;
+		hd_sv_verdict v = HD_SV_RELAY;
+		hd_err why;
+		bool dup;
+
+		if (hd_pgp_parse(body, blen, &name, &sql, &qlen, &np, &e) != HD_OK)
+			return violation_fatal(c, &e);
+		if (strlen(name) >= HD_XNAME_MAX)
+			return X_RELAY;
+		dup = name[0] && x_find(c->xs, c->nxs, name);
+		if (c->txn && c->txn != 'E')
+			v = hd_serve_classify(sql, qlen, &stmt, &stmtlen, &why);
+		if (v == HD_SV_RELAY && !dup) {
+			if (!name[0])
+				x_drop(c->xs, &c->nxs, ""); /* the upstream's unnamed statement replaces serve's */
+			return X_RELAY;
+		}
+		if (!quiescent(c)) {
+			wait_upstream(c);
+			return X_WAIT;
+		}
+		if (c->xfailed)
+			return skip_message(c, in, len);
+		if (dup) {
+			snprintf(m, sizeof m, "prepared statement \"%s\" already exists", name);
+			answer_error(c, "42P05", m);
+		} else if (v == HD_SV_ERROR) {
+			answer_error(c, hd_pgp_sqlstate(why.code), why.msg);
+		} else if (!x_add(c->xs, &c->nxs, name, stmt, stmtlen)) {
+			answer_error(c, "54000", "too many Redshift COPY statements prepared in this session");
+		} else {
+			answer(c, '1');
+		}
+		break;
+	}
+	case 'D':
+	case 'C': {
+		char kind;
+		const char *name;
+		xstmt *x;
+		if (hd_pgp_target(body, blen, &kind, &name, &e) != HD_OK)
+			return violation_fatal(c, &e);
+		x = kind == 'S' ? x_find(c->xs, c->nxs, name) : x_find(c->xp, c->nxp, name);
+		if (!x)
+			return X_RELAY;
+		if (!quiescent(c)) {
+			wait_upstream(c);
+			return X_WAIT;
+		}
+		if (c->xfailed)
+			return skip_message(c, in, len);
+		if (t == 'C') {
+			if (kind == 'S')
+				x_drop(c->xs, &c->nxs, x->name);
+			else
+				x_drop(c->xp, &c->nxp, x->name);
+			answer(c, '3');
+		} else {
+			if (kind == 'S')
+				answer(c, 't');
+			answer(c, 'n');
+		}
+		break;
+	}
+	case 'E': {
+		const char *portal;
+		uint32_t maxrows;
+		xstmt *x;
+		char *copy;
+		if (hd_pgp_execute(body, blen, &portal, &maxrows, &e) != HD_OK)
+			return violation_fatal(c, &e);
+		if (!(x = x_find(c->xp, c->nxp, portal)))
+			return X_RELAY;
+		if (!quiescent(c)) {
+			wait_upstream(c);
+			return X_WAIT;
+		}
+		if (c->xfailed)
+			return skip_message(c, in, len);
+		if (c->txn == 'E') {
+			answer_error(c, "25P02", aborted_msg);
+		} else if (x->done) {
+			hd_pgp_buf r = { 0 };
+			(void)hd_pgp_put_complete(&r, x->tag);
+			send_buf(c, c->cli, &r);
+			hd_pgp_buf_free(&r);
+		} else if (!(copy = hd_malloc(x->len + 1))) {
+			answer_error(c, "53200", "out of memory");
+		} else {
+			memcpy(copy, x->sql, x->len + 1);
+			c->ext = true;
+			c->xrun = (int)(x - c->xp);
+			c->seg_local = true;
+			evbuffer_drain(in, (size_t)len + 1);
+			start_intercept(c, HD_SV_INTERCEPT, copy, x->len, NULL);
+			return X_DONE;
+		}
+		c->seg_local = true;
+		break;
+	}
+	default:
+		return X_RELAY;
+	}
+	evbuffer_drain(in, (size_t)len + 1);
+	return X_DONE;
+}
+
 static void
 process_client(conn *c)
 {
@@ -657,6 +1115,7 @@ process_client(conn *c)
 	if (!c->cli || c->closing)
 		return;
 	in = bufferevent_get_input(c->cli);
+	c->wait_idle = false; /* set again below when a message must wait for the upstream */
 	if (c->ph == PH_STARTUP) {
 		client_startup(c, in);
 		if (c->ph == PH_CLOSING) {
@@ -681,12 +1140,33 @@ process_client(conn *c)
 			throttle(c, true);
 			continue;
 		}
+		if (c->cli_drop) { /* the rest of a message discarded until Sync */
+			size_t avail = evbuffer_get_length(in), n = avail < c->cli_drop ? avail : c->cli_drop;
+			if (!n)
+				break;
+			evbuffer_drain(in, n);
+			c->cli_drop -= (uint32_t)n;
+			continue;
+		}
 		if (evbuffer_copyout(in, hdr, 5) < 5)
 			break;
 		if (hd_pgp_header(hdr, 5, &type, &len, &e) != HD_OK) {
 			client_error(c, "FATAL", "08P01", e.msg, 0);
 			c->ph = PH_CLOSING;
 			break;
+		}
+		if (c->xskip && type != 'S' && type != 'X') {
+			skip_message(c, in, len);
+			continue;
+		}
+		if (c->txn && (type == 'P' || (type == 'B' && (c->nxs || c->nxp)) ||
+		               ((type == 'D' || type == 'E' || type == 'C') && (c->nxs || c->nxp)) ||
+		               (type == 'S' && c->seg_local))) {
+			int xr = ext_message(c, in, type, len);
+			if (xr == X_WAIT)
+				break;
+			if (xr == X_DONE)
+				continue;
 		}
 		if (type == 'Q' && len - 4 <= HD_PGP_QUERY_MAX && c->txn && c->txn != 'E') {
 			const uint8_t *msg;
@@ -706,13 +1186,13 @@ process_client(conn *c)
 			v = hd_serve_classify(sql, sqllen, &stmt, &stmtlen, &why);
 			if (v != HD_SV_RELAY) {
 				char *copy;
-				if (c->inflight > 0) { /* pipelined: answer in order, after what is in flight */
-					c->wait_idle = true;
+				if (!quiescent(c)) { /* pipelined: answer in order, after what is in flight */
+					wait_upstream(c);
 					break;
 				}
 				c->wait_idle = false;
 				/* stmt points into the message: copy it out, then consume the message */
-				if (!(copy = malloc(stmtlen + 1))) {
+				if (!(copy = hd_malloc(stmtlen + 1))) {
 					conn_close(c);
 					return;
 				}
@@ -724,8 +1204,17 @@ process_client(conn *c)
 			}
 		}
 		/* Relay: the header now, the body as it comes. */
-		if (type == 'Q' || type == 'S' || type == 'F')
+		if (type == 'Q' || type == 'S' || type == 'F') {
 			c->inflight++;
+			c->xmark = c->xsent;
+		}
+		if (type == 'S')
+			c->seg_relayed = c->seg_local = c->xskip = false;
+		if (c->txn && (type == 'P' || type == 'B' || type == 'D' || type == 'E' || type == 'C')) {
+			c->xsent++; /* each is answered by one reply (count_reply), or skipped after an error */
+			c->seg_relayed = true;
+			c->xflushed = false;
+		}
 		evbuffer_remove_buffer(in, out, 5);
 		c->cli_pass = len - 4;
 		throttle(c, true);
@@ -786,6 +1275,30 @@ end_tag(const char *tag)
 	return strcmp(tag, "COMMIT") == 0;
 }
 
+/* Bookkeeping of the upstream's replies for quiescent(): called once per message, when it is consumed. */
+static void
+count_reply(conn *c, char type)
+{
+	if (c->iq)
+		return; /* serve's own query: not the client's */
+	switch (type) {
+	case '1': case '2': case '3': case 'n': case 'T': case 'C': case 'I': case 's':
+		c->xdone++; /* the one reply of a Parse, Bind, Close, Describe, Execute (CommandComplete ends a COPY too) */
+		break;
+	case 'E':
+		c->xfailed = true; /* in an extended segment the upstream now skips to Sync */
+		break;
+	case 'Z':
+		c->xfailed = false;
+		c->xflushed = false;
+		if (c->inflight <= 1)
+			c->xdone = c->xmark; /* everything sent before the last Sync/Query is answered or skipped */
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 process_upstream(conn *c)
 {
@@ -823,6 +1336,7 @@ process_upstream(conn *c)
 		}
 		inspect = c->iq || type == 'Z' || type == 'K' || (type == 'C' && c->npending);
 		if (!inspect) {
+			count_reply(c, type);
 			evbuffer_remove_buffer(in, out, 5);
 			c->up_pass = len - 4;
 			throttle(c, false);
@@ -839,6 +1353,7 @@ process_upstream(conn *c)
 			conn_close(c);
 			return;
 		}
+		count_reply(c, type);
 		if (c->iq) {
 			bool ok;
 			if (type == 'S' || type == 'A')
@@ -852,8 +1367,7 @@ process_upstream(conn *c)
 			continue;
 		}
 		if (type == 'K') {
-			uint32_t key;
-			if (hd_pgp_backend_key(msg + 5, len - 4, &c->be_pid, &key, &e) != HD_OK) {
+			if (hd_pgp_backend_key(msg + 5, len - 4, &c->be_pid, &c->be_key, &e) != HD_OK) {
 				conn_close(c);
 				return;
 			}
@@ -868,6 +1382,8 @@ process_upstream(conn *c)
 				return;
 			}
 			c->txn = st;
+			if (st == 'I')
+				x_clear(c->xp, &c->nxp); /* serve's portals end with the transaction, as the upstream's */
 			if (c->npending && (st == 'I' || c->saw_end)) {
 				/* The transaction that holds the decisions has ended: settle, then let the client go on. */
 				hd_job *job = hd_job_new(HD_JOB_SETTLE);
@@ -900,9 +1416,85 @@ process_upstream(conn *c)
 		bufferevent_write(c->cli, msg, (size_t)len + 1);
 		evbuffer_drain(in, (size_t)len + 1);
 	}
+	if (c->wait_idle && !c->closing && quiescent(c))
+		kick(c); /* a message of serve's own waits for exactly this */
 }
 
 /* ---- events ------------------------------------------------------------------------------------------------------ */
+
+/* b's output is below its low watermark (libevent's write callback) or empty (written by pump()): close after a
+ * last message, or resume the side that was throttled on it. True when that processed more input. */
+static bool
+drained(conn *c, struct bufferevent *b)
+{
+	if (b == c->cli && c->ph == PH_CLOSING && evbuffer_get_length(bufferevent_get_output(b)) == 0) {
+		conn_close(c);
+		return false;
+	}
+	if (b == c->up && c->cli_throttled) {
+		c->cli_throttled = false;
+		if (!c->hold_cli)
+			bufferevent_enable(c->cli, EV_READ);
+		process_client(c);
+		return true;
+	}
+	if (b == c->cli && c->up_throttled) {
+		c->up_throttled = false;
+		if (!c->hold_up && c->up)
+			bufferevent_enable(c->up, EV_READ);
+		process_upstream(c);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Writing. libevent's socket bufferevents arm EV_WRITE when data is added and disarm it once the buffer is empty:
+ * two epoll_ctl calls per reply in each direction, four per transaction, which made serve's CPU per transaction
+ * visibly higher than pgbouncer's (bench/bench_serve.py, docs/BENCHMARKS.md). So plain sockets keep EV_WRITE
+ * disabled and pump(), run at the end of every callback, writes their output right away; only what the kernel does
+ * not take (a slow peer, an error) arms EV_WRITE, and libevent's own path and on_write() take over until the buffer
+ * is empty again. The client's TLS bufferevent keeps libevent's path: OpenSSL does its writing.
+ */
+static bool
+write_now(conn *c, struct bufferevent *b)
+{
+	struct evbuffer *out;
+
+	if (!b || (b == c->cli && c->tls) || (bufferevent_get_enabled(b) & EV_WRITE))
+		return false;
+	out = bufferevent_get_output(b);
+	if (evbuffer_get_length(out) == 0)
+		return false;
+	evbuffer_unfreeze(out, 1); /* a socket bufferevent keeps its output's start frozen outside its own writes */
+	(void)evbuffer_write(out, bufferevent_getfd(b));
+	evbuffer_freeze(out, 1);
+	if (evbuffer_get_length(out) > 0) {
+		bufferevent_enable(b, EV_WRITE); /* the rest (or the error) through libevent */
+		return false;
+	}
+	return true;
+}
+
+static void
+pump(conn *c)
+{
+	for (int round = 0; !c->closing; round++) {
+		bool up = write_now(c, c->up), cli = write_now(c, c->cli), more = false;
+		if (up && c->up)
+			more |= drained(c, c->up);
+		if (cli && !c->closing && c->cli)
+			more |= drained(c, c->cli);
+		if (!more)
+			return;
+		if (round == 16) { /* a long exchange with fast peers: let other sessions run, go on from the loop's top */
+			write_now(c, c->up);
+			write_now(c, c->cli);
+			kick(c);
+			return;
+		}
+	}
+}
 
 static void
 on_read(struct bufferevent *b, void *arg)
@@ -912,38 +1504,36 @@ on_read(struct bufferevent *b, void *arg)
 		process_client(c);
 	else
 		process_upstream(c);
+	pump(c);
 }
 
-/* Output drained below the low watermark: resume the side that was throttled on it; close after a last message. */
 static void
 on_write(struct bufferevent *b, void *arg)
 {
 	conn *c = arg;
-	if (b == c->cli && c->ph == PH_CLOSING && evbuffer_get_length(bufferevent_get_output(b)) == 0) {
-		conn_close(c);
-		return;
-	}
-	if (b == c->up && c->cli_throttled) {
-		c->cli_throttled = false;
-		if (!c->hold_cli)
-			bufferevent_enable(c->cli, EV_READ);
-		process_client(c);
-	} else if (b == c->cli && c->up_throttled) {
-		c->up_throttled = false;
-		if (!c->hold_up && c->up)
-			bufferevent_enable(c->up, EV_READ);
-		process_upstream(c);
-	}
+	if (!(b == c->cli && c->tls) && evbuffer_get_length(bufferevent_get_output(b)) == 0)
+		bufferevent_disable(b, EV_WRITE); /* emptied by libevent: back to pump() (its event is already removed) */
+	(void)drained(c, b);
+	pump(c);
 }
 
 static void
 on_event(struct bufferevent *b, short what, void *arg)
 {
 	conn *c = arg;
-	if (what & BEV_EVENT_CONNECTED)
+	if (what & BEV_EVENT_CONNECTED) { /* the upstream's connect, or the end of a client's TLS handshake */
+		if (b == c->up && evbuffer_get_length(bufferevent_get_output(b)) == 0)
+			bufferevent_disable(b, EV_WRITE); /* connected with nothing to send: pump() writes from now on */
 		return;
+	}
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
 		return;
+	if (b == c->cli && c->tls && (what & BEV_EVENT_ERROR)) {
+		char why[256];
+		hd_tls_error(b, why, sizeof why);
+		if (why[0])
+			logf_(c->sv, true, "session %d: TLS: %s", c->id, why);
+	}
 	if (b == c->up) {
 		/* The upstream ended the session (Terminate, a FATAL error, a crash): deliver what it said, then close. */
 		process_upstream(c);
@@ -958,6 +1548,7 @@ on_event(struct bufferevent *b, short what, void *arg)
 		if (c->cli && evbuffer_get_length(bufferevent_get_output(c->cli)) > 0 && !c->closing) {
 			c->ph = PH_CLOSING;
 			bufferevent_disable(c->cli, EV_READ);
+			pump(c); /* the last words, then drained() closes */
 			return;
 		}
 	}
@@ -974,10 +1565,18 @@ conn_free(conn *c)
 	hd_session_close(c->deciding);
 	hd_pgp_buf_free(&c->reply);
 	free(c->stmt);
+	x_clear(c->xs, &c->nxs);
+	x_clear(c->xp, &c->nxp);
 	if (c->done_ev)
 		event_free(c->done_ev);
 	if (c->kick_ev)
 		event_free(c->kick_ev);
+	if (c->prev_c)
+		c->prev_c->next_c = c->next_c;
+	else if (sv->conns == c)
+		sv->conns = c->next_c;
+	if (c->next_c)
+		c->next_c->prev_c = c->prev_c;
 	free(c);
 	sv->nclients--;
 }
@@ -1040,6 +1639,7 @@ on_kick(evutil_socket_t fd, short what, void *arg)
 	process_client(c);
 	if (!c->closing)
 		process_upstream(c);
+	pump(c);
 }
 
 static void
@@ -1052,7 +1652,7 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, i
 	(void)salen;
 
 	if (sv->nclients >= (sv->cfg->max_clients > 0 ? sv->cfg->max_clients : DEFAULT_MAX_CLIENTS) ||
-	    !(c = calloc(1, sizeof *c))) {
+	    !(c = hd_calloc(1, sizeof *c))) {
 		evutil_closesocket(fd);
 		return;
 	}
@@ -1074,8 +1674,13 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, i
 		return;
 	}
 	sv->nclients++;
+	c->next_c = sv->conns;
+	if (sv->conns)
+		sv->conns->prev_c = c;
+	sv->conns = c;
 	bufferevent_setcb(c->cli, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->cli, EV_WRITE, HIGH_WATER / 4, 0);
+	bufferevent_disable(c->cli, EV_WRITE); /* pump() writes (see write_now) */
 	bufferevent_enable(c->cli, EV_READ);
 }
 
@@ -1103,10 +1708,13 @@ hd_serve_run(const hd_serve_config *cfg, hd_err *err)
 		return hd_err_set_pub(err, HD_ERR_INTERNAL, "libevent has no thread support");
 	if ((r = resolve_upstream(&sv, cfg->upstream, err)) != HD_OK)
 		return r;
+	if (cfg->tls_cert && (r = hd_tls_new(cfg->tls_cert, cfg->tls_key, &sv.tls, err)) != HD_OK)
+		return r;
 	if (!(sv.loader = PQconninfoParse(cfg->loader ? cfg->loader : cfg->upstream, &perr))) {
 		r = hd_err_set_pub(err, HD_ERR_USAGE, "--loader: %.*s", perr ? (int)strcspn(perr, "\n") : 13,
 		                   perr ? perr : "out of memory");
 		PQfreemem(perr);
+		hd_tls_free(sv.tls);
 		return r;
 	}
 	memset(&la, 0, sizeof la);
@@ -1137,8 +1745,8 @@ hd_serve_run(const hd_serve_config *cfg, hd_err *err)
 		if (getsockname(evconnlistener_get_fd(sv.lis), (struct sockaddr *)&bound, &bl) == 0)
 			getnameinfo((struct sockaddr *)&bound, bl, host, sizeof host, port, sizeof port,
 			            NI_NUMERICHOST | NI_NUMERICSERV);
-		logf_(&sv, false, "listening on %s%s%s:%s", strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
-		      port);
+		logf_(&sv, false, "listening on %s%s%s:%s%s", strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+		      port, sv.tls ? " (TLS for clients that ask)" : "");
 	}
 	event_base_dispatch(sv.base);
 out:
@@ -1151,5 +1759,6 @@ out:
 	if (sv.base)
 		event_base_free(sv.base);
 	PQconninfoFree(sv.loader);
+	hd_tls_free(sv.tls);
 	return r;
 }

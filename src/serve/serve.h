@@ -12,6 +12,8 @@ typedef struct hd_serve_config {
 	const char *loader;   /* conninfo the loads connect with (identity + password); NULL = upstream's */
 	int slices;           /* per COPY; 0 = the library's default (cores) */
 	int max_clients;      /* 0 = 1000 */
+	const char *tls_cert; /* PEM certificate chain for TLS to clients; NULL = answer SSLRequest 'N' */
+	const char *tls_key;  /* its PEM private key (must not be group/world accessible); both or neither */
 	bool verbose;         /* also log one line per session and per intercepted COPY */
 	/* Where serve's own lines go ("listening on …", failures; with verbose, sessions and COPYs); may be NULL. */
 	void (*log)(void *ctx, const char *line);

@@ -44,6 +44,7 @@
 
 #include "common/buf.h"
 #include "common/limits.h"
+#include "common/sys.h"
 
 typedef enum pg_state {
 	ST_IDLE = 0, /* no transaction of ours */
@@ -64,6 +65,9 @@ typedef struct pg_sink {
 	hd_type *types;   /* per loaded column */
 	int ntypes;
 	int64_t locked;   /* the query id whose load lock this session holds, 0 = none */
+	PGcancel *cancel; /* issue 10: for interrupt() from another thread; made once at connect */
+	int64_t sent;     /* issue 10: COPY bytes sent in the current load (progress) */
+	bool progress_ready, progress_off; /* issue 10: hdcopy.load_sessions and its view exist / cannot be made */
 } pg_sink;
 
 /* All of hdcopy's objects in the target database. Run inside one transaction holding SYS_LOCK. */
@@ -101,8 +105,11 @@ static const char system_ddl[] =
 	"END$$;\n"
 	/* Issue 9: roles (identity + policy; no secrets — those stay in the loader's $HDCOPY_HOME) and ASSUMEROLE grants.
 	 * Everyone may read them (has_assumerole_privilege needs to); only the SECURITY DEFINER functions below write them,
-	 * and they check who asks (session_user): superusers, members of the schema's owner, users with CREATE on schema
-	 * hdcopy (role create), and a role's owner (drop, grant, revoke on that role). docs/setup.md has the model. */
+	 * and they check who asks (hdcopy.acting_user(): the role set by SET ROLE or `-c role=` — how `hdcopy serve`
+	 * runs a client's statements on the loader's connection — else session_user; current_user cannot be used
+	 * inside SECURITY DEFINER, and the role setting is only ever one the session may become): superusers, members
+	 * of the schema's owner, users with CREATE on schema hdcopy (role create), and a role's owner (drop, grant,
+	 * revoke on that role). docs/setup.md has the model. */
 	"CREATE TABLE IF NOT EXISTS hdcopy.iam_roles (\n"
 	"  name varchar(64) PRIMARY KEY, owner name NOT NULL, is_default boolean NOT NULL DEFAULT false,\n"
 	"  clusters text[] NOT NULL DEFAULT '{}', paths text[] NOT NULL DEFAULT '{}', hosts text[] NOT NULL DEFAULT '{}',\n"
@@ -122,6 +129,10 @@ static const char system_ddl[] =
 	"$f$SELECT CASE WHEN EXISTS (SELECT FROM pg_roles WHERE rolname = $1)\n"
 	"                AND EXISTS (SELECT FROM pg_roles WHERE rolname = $2)\n"
 	"           THEN pg_has_role($1, $2, 'MEMBER') ELSE false END$f$;\n"
+	"CREATE OR REPLACE FUNCTION hdcopy.acting_user() RETURNS name LANGUAGE sql STABLE\n"
+	"SET search_path = pg_catalog, pg_temp AS\n"
+	"$f$SELECT CASE WHEN current_setting('role') IN ('', 'none') THEN session_user\n"
+	"            ELSE current_setting('role')::name END$f$;\n"
 	"CREATE OR REPLACE FUNCTION hdcopy.has_assumerole_privilege(name, text, text) RETURNS boolean LANGUAGE sql\n"
 	"STABLE SET search_path = pg_catalog, pg_temp AS\n"
 	"$f$SELECT EXISTS (SELECT FROM hdcopy.iam_roles x WHERE x.name = hdcopy.iam_role_name($2) AND (\n"
@@ -141,16 +152,18 @@ static const char system_ddl[] =
 	"   ORDER BY 2, 1, 3$f$;\n"
 	"CREATE OR REPLACE FUNCTION hdcopy.iam_role_admin(text) RETURNS boolean LANGUAGE sql STABLE\n"
 	"SET search_path = pg_catalog, pg_temp AS\n"
-	"$f$SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = session_user AND rolsuper)\n"
+	"$f$SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = hdcopy.acting_user() AND rolsuper)\n"
 	"  OR EXISTS (SELECT FROM pg_namespace n JOIN pg_roles o ON o.oid = n.nspowner\n"
-	"             WHERE n.nspname = 'hdcopy' AND hdcopy.is_member(session_user, o.rolname))\n"
-	"  OR ($1 IS NOT NULL AND EXISTS (SELECT FROM hdcopy.iam_roles WHERE name = $1 AND owner = session_user))$f$;\n"
+	"             WHERE n.nspname = 'hdcopy' AND hdcopy.is_member(hdcopy.acting_user(), o.rolname))\n"
+	"  OR ($1 IS NOT NULL AND EXISTS (SELECT FROM hdcopy.iam_roles\n"
+	"                                  WHERE name = $1 AND owner = hdcopy.acting_user()))$f$;\n"
 	"CREATE OR REPLACE FUNCTION hdcopy.iam_role_create(text, boolean, text[], text[], text[], text, text, text,\n"
 	"  text, boolean) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n"
 	"$f$BEGIN\n"
-	"  IF NOT (hdcopy.iam_role_admin(NULL) OR has_schema_privilege(session_user, 'hdcopy', 'CREATE')) THEN\n"
+	"  IF NOT (hdcopy.iam_role_admin(NULL)\n"
+	"          OR has_schema_privilege(hdcopy.acting_user(), 'hdcopy', 'CREATE')) THEN\n"
 	"    RAISE EXCEPTION 'permission denied to create role ''%'': a superuser can run GRANT CREATE ON SCHEMA hdcopy TO %',\n"
-	"      $1, quote_ident(session_user) USING ERRCODE = '42501';\n"
+	"      $1, quote_ident(hdcopy.acting_user()) USING ERRCODE = '42501';\n"
 	"  END IF;\n"
 	"  IF EXISTS (SELECT FROM hdcopy.iam_roles WHERE name = $1) THEN\n"
 	"    IF NOT $10 THEN RAISE EXCEPTION 'role ''%'' already exists (hdcopy role show %)', $1, $1\n"
@@ -161,7 +174,7 @@ static const char system_ddl[] =
 	"  END IF;\n"
 	"  IF $2 THEN UPDATE hdcopy.iam_roles SET is_default = false WHERE is_default; END IF;\n"
 	"  INSERT INTO hdcopy.iam_roles (name, owner, is_default, clusters, paths, hosts, ssh_user, hdfs_user, hdfs_auth,\n"
-	"    principal) VALUES ($1, session_user, $2, $3, $4, $5, $6, $7, $8, $9);\n"
+	"    principal) VALUES ($1, hdcopy.acting_user(), $2, $3, $4, $5, $6, $7, $8, $9);\n"
 	"END$f$;\n"
 	"CREATE OR REPLACE FUNCTION hdcopy.iam_role_drop(text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER\n"
 	"SET search_path = pg_catalog, pg_temp AS\n"
@@ -199,7 +212,7 @@ static const char system_ddl[] =
 	"        AND ($2 IS NULL OR g.role = ANY ($2)) AND ($5 = 'all' OR g.cmd IN ('copy', 'all'));\n"
 	"    ELSE\n"
 	"      INSERT INTO hdcopy.iam_role_grants (role, grantee, grantee_type, cmd, grantor)\n"
-	"        SELECT x, $3[i], $4[i]::\"char\", $5, session_user FROM unnest(coalesce($2, ARRAY['*'])) x\n"
+	"        SELECT x, $3[i], $4[i]::\"char\", $5, hdcopy.acting_user() FROM unnest(coalesce($2, ARRAY['*'])) x\n"
 	"        ON CONFLICT DO NOTHING;\n"
 	"    END IF;\n"
 	"  END LOOP;\n"
@@ -209,10 +222,64 @@ static const char system_ddl[] =
 	"GRANT EXECUTE ON FUNCTION hdcopy.iam_role_create(text, boolean, text[], text[], text[], text, text, text, text,\n"
 	"  boolean), hdcopy.iam_role_drop(text), hdcopy.iam_role_grant(boolean, text[], text[], text[], text) TO PUBLIC;\n";
 
+/* Issue 10: progress of running loads, for other sessions. hdcopy.load_sessions has one row per connection of a
+ * running load (written in autocommit at its start, deleted at its end; rows of dead backends are swept by the next
+ * load and never shown); hdcopy.stv_load_progress sums PostgreSQL's own pg_stat_progress_copy (PostgreSQL 14+) per
+ * load. The counters come through a SECURITY DEFINER function of the schema's owner, because `hdcopy serve` loads
+ * connect as the loader identity and pg_stat_progress_copy shows a backend's counters only to roles with its
+ * session user's privileges; the function shows a load only to its user, members of that user, superusers and
+ * pg_read_all_stats (Redshift's STV rule: users see their own loads). */
+static const char progress_ddl[] =
+	"CREATE TABLE IF NOT EXISTS hdcopy.load_sessions (\n"
+	"  query bigint NOT NULL, slice integer NOT NULL, pid integer NOT NULL, userid oid, tbl oid,\n"
+	"  name varchar(256), source varchar(1024), nslices integer,\n"
+	"  starttime timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(), rows_done bigint, bytes_done bigint,\n"
+	"  PRIMARY KEY (query, slice));\n"
+	"GRANT SELECT, INSERT, DELETE ON hdcopy.load_sessions TO PUBLIC;\n"
+	"ALTER TABLE hdcopy.load_sessions ENABLE ROW LEVEL SECURITY;\n"
+	"DO $$BEGIN\n"
+	"  IF NOT EXISTS (SELECT FROM pg_catalog.pg_policies WHERE schemaname = 'hdcopy'\n"
+	"                 AND tablename = 'load_sessions' AND policyname = 'own_rows') THEN\n"
+	"    CREATE POLICY own_rows ON hdcopy.load_sessions\n"
+	"      USING (userid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user));\n"
+	"    CREATE POLICY sweep_dead ON hdcopy.load_sessions FOR DELETE\n"
+	"      USING (NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = load_sessions.pid));\n"
+	"  END IF;\n"
+	"END$$;\n"
+	"CREATE OR REPLACE FUNCTION hdcopy.load_progress_slices()\n"
+	"RETURNS TABLE (query bigint, slice integer, pid integer, userid oid, tbl oid, name text, source text,\n"
+	"  nslices integer, starttime timestamptz, copying boolean, waiting boolean, tuples bigint, bytes bigint)\n"
+	"LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS\n"
+	"$f$SELECT l.query, l.slice, l.pid, l.userid, l.tbl, l.name::text, l.source::text, l.nslices, l.starttime,\n"
+	"          p.pid IS NOT NULL, coalesce(a.wait_event_type = 'Lock', false),\n"
+	"          coalesce(p.tuples_processed, l.rows_done), coalesce(p.bytes_processed, l.bytes_done)\n"
+	"     FROM hdcopy.load_sessions l\n"
+	"     JOIN pg_stat_activity a ON a.pid = l.pid AND (a.backend_start IS NULL OR a.backend_start <= l.starttime)\n"
+	"     LEFT JOIN pg_stat_progress_copy p ON p.pid = l.pid\n"
+	"    WHERE pg_has_role(session_user, 'pg_read_all_stats', 'USAGE')\n"
+	"       OR EXISTS (SELECT FROM pg_roles o WHERE o.oid = l.userid AND pg_has_role(session_user, o.oid, 'USAGE'))$f$;\n"
+	"REVOKE ALL ON FUNCTION hdcopy.load_progress_slices() FROM PUBLIC;\n"
+	"GRANT EXECUTE ON FUNCTION hdcopy.load_progress_slices() TO PUBLIC;\n"
+	"CREATE OR REPLACE VIEW hdcopy.stv_load_progress AS\n"
+	"SELECT x.query, x.userid, r.rolname AS username, x.tbl, x.name AS table_name, x.source, x.nslices AS slices,\n"
+	"       pg_catalog.count(*) FILTER (WHERE x.copying)::integer AS slices_copying,\n"
+	"       coalesce(pg_catalog.sum(x.tuples), 0)::bigint AS rows, coalesce(pg_catalog.sum(x.bytes), 0)::bigint AS bytes,\n"
+	"       pg_catalog.min(x.starttime) AS starttime,\n"
+	"       pg_catalog.clock_timestamp() - pg_catalog.min(x.starttime) AS elapsed,\n"
+	"       CASE WHEN pg_catalog.bool_or(x.waiting) THEN 'waiting for a lock'\n"
+	"            WHEN pg_catalog.bool_or(x.copying) THEN 'loading' ELSE 'finishing' END AS state\n"
+	"  FROM hdcopy.load_progress_slices() x LEFT JOIN pg_catalog.pg_roles r ON r.oid = x.userid\n"
+	" GROUP BY x.query, x.userid, r.rolname, x.tbl, x.name, x.source, x.nslices;\n"
+	"GRANT SELECT ON hdcopy.stv_load_progress TO PUBLIC;\n";
+
 /* pg_advisory_xact_lock key pair: 'hdco', 1. */
 #define SYS_LOCK "1751409519, 1"
 /* Session advisory lock (LOAD_LOCK, query mod 2^31) held by a live load from its start until it is settled. */
 #define LOAD_LOCK "1751409520"
+/* Issue 10: the decision lock (sink.h HD_SINK_DECIDE_LOCK), held by a transaction that writes a load's decision. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define DECIDE_LOCK STR(HD_SINK_DECIDE_LOCK)
 
 static const char errors_insert[] =
 	"INSERT INTO hdcopy.stl_load_errors (userid, slice, tbl, starttime, session, query, filename, line_number,"
@@ -353,10 +420,10 @@ open_conn(pg_sink *s, const char *target, PGconn **out, hd_err *err)
 static hd_code
 pg_connect(const char *target, hd_sink **out, hd_err *err)
 {
-	pg_sink *s = calloc(1, sizeof *s);
+	pg_sink *s = hd_calloc(1, sizeof *s);
 	hd_code r;
 
-	if (!s || !(s->target = strdup(target))) {
+	if (!s || !(s->target = hd_strdup(target))) {
 		free(s);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	}
@@ -369,8 +436,20 @@ pg_connect(const char *target, hd_sink **out, hd_err *err)
 		free(s);
 		return r;
 	}
+	s->cancel = PQgetCancel(s->conn); /* NULL (out of memory) only means interrupt() does nothing */
 	*out = &s->base;
 	return HD_OK;
+}
+
+/* Issue 10: PQcancel is thread-safe and needs nothing of the connection but the PGcancel made at connect. */
+static void
+pg_interrupt(hd_sink *base)
+{
+	pg_sink *s = (pg_sink *)base;
+	char why[256];
+
+	if (s->cancel)
+		(void)PQcancel(s->cancel, why, sizeof why); /* a failed cancel leaves the slices' stop flag to act */
 }
 
 static void pg_abort(hd_sink *base);
@@ -398,6 +477,8 @@ pg_close(hd_sink *base)
 		return;
 	if (s->state != ST_IDLE)
 		pg_abort(base);
+	if (s->cancel)
+		PQfreeCancel(s->cancel);
 	PQfinish(s->conn);
 	PQfinish(s->econn);
 	hd_buf_free(&s->out);
@@ -449,8 +530,8 @@ pg_exec(hd_sink *base, const char *sql, hd_result_cb cb, void *ctx, const char *
 		nt = PQntuples(res);
 		if (!cb)
 			break;
-		names = calloc((size_t)nf + 1, sizeof *names);
-		vals = calloc((size_t)nf + 1, sizeof *vals);
+		names = hd_calloc((size_t)nf + 1, sizeof *names);
+		vals = hd_calloc((size_t)nf + 1, sizeof *vals);
 		if (!names || !vals) {
 			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 			goto out;
@@ -544,7 +625,9 @@ pg_describe(hd_sink *base, const char *schema, const char *table, hd_table **out
 
 	*out = NULL;
 	if (!(q = quote_qualified(s->conn, schema, table))) {
-		r = hd_err_set(err, HD_ERR_TABLE, "invalid table name");
+		/* issue 11: this was "invalid table name" (exit 2) when an allocation failed */
+		r = hd_err_set(err, HD_ERR_NOMEM, "could not quote the table name (out of memory, or not valid in the "
+		               "connection's encoding)");
 		goto out;
 	}
 	p[0] = q;
@@ -569,10 +652,10 @@ pg_describe(hd_sink *base, const char *schema, const char *table, hd_table **out
 
 	n = PQntuples(cols);
 	r = HD_ERR_NOMEM;
-	if (!(t = calloc(1, sizeof *t)) || !(t->cols = calloc((size_t)n + 1, sizeof *t->cols)))
+	if (!(t = hd_calloc(1, sizeof *t)) || !(t->cols = hd_calloc((size_t)n + 1, sizeof *t->cols)))
 		goto out;
 	t->oid = (uint32_t)num(PQgetvalue(rel, 0, 0));
-	if (!(t->schema = strdup(PQgetvalue(rel, 0, 1))) || !(t->name = strdup(PQgetvalue(rel, 0, 2))) ||
+	if (!(t->schema = hd_strdup(PQgetvalue(rel, 0, 1))) || !(t->name = hd_strdup(PQgetvalue(rel, 0, 2))) ||
 	    !(t->qualified = quote_qualified(s->conn, t->schema, t->name)))
 		goto out;
 	for (int i = 0; i < n; i++) {
@@ -583,7 +666,7 @@ pg_describe(hd_sink *base, const char *schema, const char *table, hd_table **out
 		if (PQgetvalue(cols, i, 6)[0] != '\0')
 			continue;
 		c = &t->cols[t->ncols++];
-		if (!(c->name = strdup(PQgetvalue(cols, i, 0))) || !(c->type_name = strdup(PQgetvalue(cols, i, 7))))
+		if (!(c->name = hd_strdup(PQgetvalue(cols, i, 0))) || !(c->type_name = hd_strdup(PQgetvalue(cols, i, 7))))
 			goto out;
 		c->type_oid = (uint32_t)num(PQgetvalue(cols, i, 1));
 		c->type = hd_pg_type_from_oid(c->type_oid);
@@ -639,7 +722,10 @@ ensure_system(pg_sink *s, PGconn *c, hd_err *err)
 
 	hd_buf_init(&sql, 0);
 	if (hd_buf_append_str(&sql, "BEGIN;\nSELECT pg_catalog.pg_advisory_xact_lock(" SYS_LOCK ");\n") ||
-	    hd_buf_append_str(&sql, system_ddl) || hd_buf_append_str(&sql, "COMMIT;\n") || hd_buf_cstr(&sql)) {
+	    hd_buf_append_str(&sql, system_ddl) ||
+	    /* issue 10: the progress view needs pg_stat_progress_copy (PostgreSQL 14) */
+	    (PQserverVersion(c) >= 140000 && hd_buf_append_str(&sql, progress_ddl)) ||
+	    hd_buf_append_str(&sql, "COMMIT;\n") || hd_buf_cstr(&sql)) {
 		hd_buf_free(&sql);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	}
@@ -656,6 +742,43 @@ ensure_system(pg_sink *s, PGconn *c, hd_err *err)
 	}
 	s->sys_ready = true;
 	return HD_OK;
+}
+
+/* Issue 10: the progress table and view exist on c (made now if not: a schema made by an older hdcopy). Best
+ * effort: false when they cannot be (PostgreSQL < 14, or a user without CREATE on schema hdcopy), and then the
+ * session does not try again. */
+static bool
+ensure_progress(pg_sink *s, PGconn *c)
+{
+	PGresult *res = NULL;
+	hd_buf sql;
+	hd_err e;
+
+	if (s->progress_ready || s->progress_off)
+		return s->progress_ready;
+	s->progress_off = true;
+	if (PQserverVersion(c) < 140000 || ensure_system(s, c, &e) != HD_OK)
+		return false;
+	if (run(c, "SELECT pg_catalog.to_regclass('hdcopy.load_sessions') IS NOT NULL"
+	           " AND pg_catalog.to_regclass('hdcopy.stv_load_progress') IS NOT NULL",
+	        PGRES_TUPLES_OK, &res, NULL, &e) != HD_OK)
+		return false;
+	s->progress_ready = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (!s->progress_ready) {
+		hd_buf_init(&sql, 0);
+		if (hd_buf_append_str(&sql, "BEGIN;\nSELECT pg_catalog.pg_advisory_xact_lock(" SYS_LOCK ");\n") ||
+		    hd_buf_append_str(&sql, progress_ddl) || hd_buf_append_str(&sql, "COMMIT;\n") || hd_buf_cstr(&sql)) {
+			hd_buf_free(&sql);
+			return false;
+		}
+		s->progress_ready = run(c, sql.data, PGRES_COMMAND_OK, NULL, NULL, &e) == HD_OK;
+		hd_buf_free(&sql);
+		if (!s->progress_ready)
+			PQclear(PQexec(c, "ROLLBACK"));
+	}
+	s->progress_off = !s->progress_ready;
+	return s->progress_ready;
 }
 
 /* ---- system-table rows ----------------------------------------------------------------------------------------- */
@@ -749,6 +872,7 @@ end_copy(PGconn *c, const char *errmsg, const char *what, hd_err *err)
 static hd_code
 flush_out(pg_sink *s, hd_err *err)
 {
+	s->sent += (int64_t)s->out.len;
 	return send_copy(s->conn, &s->out, err);
 }
 
@@ -819,7 +943,7 @@ pg_load_begin(hd_sink *base, const hd_table *t, const int *cols, int ncols, hd_l
 		r = hd_buf_cstr(&sql);
 	if (r) {
 		hd_buf_free(&sql);
-		hd_err_set(err, r, "could not build the COPY statement");
+		hd_err_set(err, r, "could not build the COPY statement: %s", hd_strerror(r));
 		goto fail;
 	}
 	r = run(s->conn, sql.data, PGRES_COPY_IN, NULL, "could not start COPY", err);
@@ -829,6 +953,7 @@ pg_load_begin(hd_sink *base, const hd_table *t, const int *cols, int ncols, hd_l
 	s->state = ST_COPY;
 
 	hd_buf_reset(&s->out);
+	s->sent = 0;
 	if ((r = hd_buf_append(&s->out, hd_pg_copy_header, HD_PG_COPY_HEADER_LEN)) != HD_OK) {
 		hd_err_set(err, r, "out of memory");
 		goto fail;
@@ -1080,11 +1205,30 @@ pg_recover(hd_sink *base, int *committed, int *rolled_back, hd_err *err)
 			i = j;
 			continue;
 		}
+		/* Issue 10: a decision written inside a client's transaction (`hdcopy serve`, hd_session_decision_sql) holds
+		 * the decision lock until that transaction ends. Held → the transaction may still commit the row (a COMMIT
+		 * in flight when serve died): decide nothing now; the next recovery will. Kept until this load is settled,
+		 * so no such transaction can start deciding it meanwhile. */
+		if ((r = runp(s->conn, "SELECT pg_catalog.pg_try_advisory_lock(" DECIDE_LOCK ", $1::integer)", 1, pm, &x,
+		              "could not check a load's decision lock", err)) != HD_OK) {
+			PQclear(PQexecParams(s->conn, "SELECT pg_catalog.pg_advisory_unlock(" LOAD_LOCK ", $1::integer)", 1,
+			                     NULL, pm, NULL, NULL, 0));
+			break;
+		}
+		free_lock = PQgetvalue(x, 0, 0)[0] == 't';
+		PQclear(x);
+		if (!free_lock) {
+			PQclear(PQexecParams(s->conn, "SELECT pg_catalog.pg_advisory_unlock(" LOAD_LOCK ", $1::integer)", 1,
+			                     NULL, pm, NULL, NULL, 0));
+			i = j;
+			continue;
+		}
 		if ((r = ensure_system(s, s->conn, err)) != HD_OK ||
 		    (r = runp(s->conn, "SELECT 1 FROM hdcopy.load_decisions WHERE query = $1", 1, param, &x,
 		              "could not read a commit decision", err)) != HD_OK) {
-			PQclear(PQexecParams(s->conn, "SELECT pg_catalog.pg_advisory_unlock(" LOAD_LOCK ", $1::integer)", 1,
-			                     NULL, pm, NULL, NULL, 0));
+			PQclear(PQexecParams(s->conn, "SELECT pg_catalog.pg_advisory_unlock(" LOAD_LOCK ", $1::integer),"
+			                              " pg_catalog.pg_advisory_unlock(" DECIDE_LOCK ", $1::integer)",
+			                     1, NULL, pm, NULL, NULL, 0));
 			break;
 		}
 		decided = PQntuples(x) > 0;
@@ -1097,8 +1241,9 @@ pg_recover(hd_sink *base, int *committed, int *rolled_back, hd_err *err)
 		if (r == HD_OK && decided)
 			r = runp(s->conn, "DELETE FROM hdcopy.load_decisions WHERE query = $1", 1, param, NULL,
 			         "could not clear a commit decision", err);
-		PQclear(PQexecParams(s->conn, "SELECT pg_catalog.pg_advisory_unlock(" LOAD_LOCK ", $1::integer)", 1, NULL,
-		                     pm, NULL, NULL, 0));
+		PQclear(PQexecParams(s->conn, "SELECT pg_catalog.pg_advisory_unlock(" LOAD_LOCK ", $1::integer),"
+		                              " pg_catalog.pg_advisory_unlock(" DECIDE_LOCK ", $1::integer)",
+		                     1, NULL, pm, NULL, NULL, 0));
 		i = j;
 	}
 	PQclear(res);
@@ -1117,7 +1262,7 @@ write_commit_rows(pg_sink *s, const hd_load_info *info, const hd_table *t, const
 
 	if (nfiles > 0) {
 		PGresult *now = NULL;
-		if (!(b = malloc(sizeof *b)) || !(txt = calloc(BATCH_ROWS, sizeof *txt))) {
+		if (!(b = hd_malloc(sizeof *b)) || !(txt = hd_calloc(BATCH_ROWS, sizeof *txt))) {
 			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -1207,7 +1352,7 @@ pg_record_errors(hd_sink *base, const hd_load_info *info, const hd_table *t, con
 		return hd_err_prefix(err, "%s", what);
 	if ((r = ensure_system(s, s->econn, err)) != HD_OK)
 		goto out;
-	if (!(b = malloc(sizeof *b)) || !(txt = calloc(BATCH_ROWS, sizeof *txt))) {
+	if (!(b = hd_malloc(sizeof *b)) || !(txt = hd_calloc(BATCH_ROWS, sizeof *txt))) {
 		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -1323,6 +1468,82 @@ pg_sys_query(hd_sink *base, const char *sql, int n, const char *const *params, h
 	return HD_OK;
 }
 
+/* ---- progress (issue 10) --------------------------------------------------------------------------------------- */
+
+/* Register a running load in hdcopy.load_sessions, one row per connection, on the autocommitted error connection
+ * (so other sessions see it at once), sweeping rows whose backend is gone (a killed loader) on the way. */
+static void
+pg_progress_begin(hd_sink *base, const hd_load_info *info, const hd_table *t, const char *source,
+                  hd_sink *const *sinks, int n)
+{
+	pg_sink *s = (pg_sink *)base;
+	char q[24], user[24], tbl[24], ns[16], name[NAME_MAX_B + 1], src[FILENAME_MAX_B + 1];
+	const char *param[7] = { q, NULL, user, tbl, name, src, ns };
+	hd_buf pids;
+	hd_err e;
+
+	if (!s->econn && open_conn(s, s->target, &s->econn, &e) != HD_OK)
+		return;
+	if (!ensure_progress(s, s->econn))
+		return;
+	hd_buf_init(&pids, 0);
+	if (hd_buf_append_str(&pids, "{"))
+		goto out;
+	for (int i = 0; i < n; i++)
+		if (hd_buf_printf(&pids, "%s%d", i ? "," : "", sinks[i] ? PQbackendPID(((pg_sink *)sinks[i])->conn) : 0))
+			goto out;
+	if (hd_buf_append_str(&pids, "}") || hd_buf_cstr(&pids))
+		goto out;
+	snprintf(q, sizeof q, "%lld", (long long)info->query);
+	snprintf(user, sizeof user, "%lld", (long long)info->userid);
+	snprintf(tbl, sizeof tbl, "%lu", (unsigned long)(t ? t->oid : 0));
+	snprintf(ns, sizeof ns, "%d", n);
+	hd_sink_utf8_clean(name, NAME_MAX_B, t ? t->qualified : "", t ? strlen(t->qualified) : 0);
+	hd_sink_utf8_clean(src, FILENAME_MAX_B, source ? source : "", source ? strlen(source) : 0);
+	param[1] = pids.data;
+	(void)runp(s->econn,
+	           "WITH gone AS (DELETE FROM hdcopy.load_sessions l WHERE NOT EXISTS"
+	           " (SELECT FROM pg_catalog.pg_stat_activity a WHERE a.pid = l.pid))"
+	           " INSERT INTO hdcopy.load_sessions (query, slice, pid, userid, tbl, name, source, nslices)"
+	           " SELECT $1, i - 1, ($2::integer[])[i], $3, $4, $5, $6, $7"
+	           " FROM pg_catalog.generate_subscripts($2::integer[], 1) i",
+	           7, param, NULL, NULL, &e);
+out:
+	hd_buf_free(&pids);
+}
+
+static void
+pg_progress_slice_done(hd_sink *base, int64_t query, int slice, hd_sink *ld, int64_t rows)
+{
+	pg_sink *s = (pg_sink *)base;
+	char q[24], sl[16], n[24], b[24];
+	const char *param[4] = { q, sl, n, b };
+	hd_err e;
+
+	if (!s->econn || !s->progress_ready)
+		return;
+	snprintf(q, sizeof q, "%lld", (long long)query);
+	snprintf(sl, sizeof sl, "%d", slice);
+	snprintf(n, sizeof n, "%lld", (long long)rows);
+	snprintf(b, sizeof b, "%lld", (long long)((pg_sink *)ld)->sent);
+	(void)runp(s->econn, "UPDATE hdcopy.load_sessions SET rows_done = $3, bytes_done = $4 WHERE query = $1"
+	                     " AND slice = $2", 4, param, NULL, NULL, &e);
+}
+
+static void
+pg_progress_end(hd_sink *base, int64_t query)
+{
+	pg_sink *s = (pg_sink *)base;
+	char q[24];
+	const char *param[1] = { q };
+	hd_err e;
+
+	if (!s->econn || !s->progress_ready)
+		return;
+	snprintf(q, sizeof q, "%lld", (long long)query);
+	(void)runp(s->econn, "DELETE FROM hdcopy.load_sessions WHERE query = $1", 1, param, NULL, NULL, &e);
+}
+
 const hd_sink_ops hd_sink_pg = {
 	.name = "postgresql",
 	.connect = pg_connect,
@@ -1345,4 +1566,8 @@ const hd_sink_ops hd_sink_pg = {
 	.forget = pg_forget,
 	.recover = pg_recover,
 	.sys_query = pg_sys_query,
+	.interrupt = pg_interrupt,
+	.progress_begin = pg_progress_begin,
+	.progress_end = pg_progress_end,
+	.progress_slice_done = pg_progress_slice_done,
 };

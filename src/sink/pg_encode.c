@@ -65,7 +65,6 @@ fdiv4(int32_t a)
 hd_code
 hd_pg_encode_numeric(hd_buf *b, const hd_numeric *n, hd_err *err)
 {
-	static const int16_t pow10[4] = { 1, 10, 100, 1000 };
 	int32_t first, end, e_hi, e_lo, g_hi, g_lo, g, ndig, i, dscale;
 	int64_t last_allowed;
 	hd_code r;
@@ -92,7 +91,7 @@ hd_pg_encode_numeric(hd_buf *b, const hd_numeric *n, hd_err *err)
 		end--;
 
 	if ((r = hd_buf_reserve(b, 12)) != HD_OK)
-		return hd_err_set(err, r, "encoded row too large");
+		return hd_err_set(err, r, r == HD_ERR_NOMEM ? "out of memory encoding a row" : "encoded row too large");
 	if (first == end) { /* zero: PostgreSQL writes it positive with weight 0 and no digits */
 		hd_buf_put_be32(b, 8);
 		hd_buf_put_be16(b, 0);
@@ -111,21 +110,34 @@ hd_pg_encode_numeric(hd_buf *b, const hd_numeric *n, hd_err *err)
 		return hd_err_set(err, HD_ERR_INTERNAL, "numeric value out of range for PostgreSQL");
 
 	if ((r = hd_buf_reserve(b, 12 + 2 * (size_t)ndig)) != HD_OK)
-		return hd_err_set(err, r, "encoded row too large");
+		return hd_err_set(err, r, r == HD_ERR_NOMEM ? "out of memory encoding a row" : "encoded row too large");
 	hd_buf_put_be32(b, (uint32_t)(8 + 2 * ndig));
 	hd_buf_put_be16(b, (uint16_t)ndig);
 	hd_buf_put_be16(b, (uint16_t)(int16_t)g_hi);
 	hd_buf_put_be16(b, n->neg ? NUMERIC_NEG : NUMERIC_POS);
 	hd_buf_put_be16(b, (uint16_t)dscale);
-	for (g = g_hi; g >= g_lo; g--) {
-		int d = 0;
-		for (int p = 3; p >= 0; p--) {
-			/* exponent 4g + p is digit index weight10 - 1 - (4g + p) */
-			int64_t idx = (int64_t)n->weight10 - 1 - ((int64_t)g * 4 + p);
-			if (idx >= first && idx < end)
-				d += (n->digits[idx] - '0') * pow10[p];
+	/* Exponent 4g + p is digit index weight10 - 1 - (4g + p): walking g down and p from 3 to 0 walks the digit
+	 * index up by one, so the groups are the digits [first, end) read in order, padded with zeros on the left up to
+	 * the first group's top exponent and on the right down to the last group's 10^(4 g_lo). */
+	{
+		int64_t idx = (int64_t)n->weight10 - 1 - ((int64_t)g_hi * 4 + 3); /* <= first */
+		char pad[64];
+
+		if ((size_t)ndig * 4 <= sizeof pad) { /* the common case: copy into a zero-padded, group-aligned buffer */
+			memset(pad, '0', (size_t)ndig * 4);
+			memcpy(pad + (first - idx), n->digits + first, (size_t)(end - first));
+			for (i = 0; i < ndig * 4; i += 4)
+				hd_buf_put_be16(b, (uint16_t)((pad[i] - '0') * 1000 + (pad[i + 1] - '0') * 100 +
+				                              (pad[i + 2] - '0') * 10 + (pad[i + 3] - '0')));
+			return HD_OK;
 		}
-		hd_buf_put_be16(b, (uint16_t)d);
+		for (g = g_hi; g >= g_lo; g--) {
+			int d = 0;
+			for (int k = 0; k < 4; k++)
+				d = d * 10 + (idx + k >= first && idx + k < end ? n->digits[idx + k] - '0' : 0);
+			idx += 4;
+			hd_buf_put_be16(b, (uint16_t)d);
+		}
 	}
 	return HD_OK;
 }
@@ -156,7 +168,7 @@ put_bytes(hd_buf *b, const char *p, size_t n, int prefix, hd_err *err)
 	if (total > INT32_MAX)
 		return hd_err_set(err, HD_ERR_LIMIT, "value too large for PostgreSQL (%zu bytes)", n);
 	if ((r = hd_buf_reserve(b, 4 + total)) != HD_OK)
-		return hd_err_set(err, r, "encoded row too large");
+		return hd_err_set(err, r, r == HD_ERR_NOMEM ? "out of memory encoding a row" : "encoded row too large");
 	hd_buf_put_be32(b, (uint32_t)total);
 	if (prefix >= 0) {
 		unsigned char c = (unsigned char)prefix;
@@ -176,7 +188,7 @@ hd_pg_encode_value(hd_buf *b, hd_type t, const hd_value *v, hd_err *err)
 
 	if (v->kind == HD_V_NULL) {
 		if ((r = hd_buf_reserve(b, 4)) != HD_OK)
-			return hd_err_set(err, r, "encoded row too large");
+			return hd_err_set(err, r, r == HD_ERR_NOMEM ? "out of memory encoding a row" : "encoded row too large");
 		hd_buf_put_be32(b, UINT32_MAX);
 		return HD_OK;
 	}
@@ -207,7 +219,7 @@ hd_pg_encode_value(hd_buf *b, hd_type t, const hd_value *v, hd_err *err)
 	}
 
 	if ((r = hd_buf_reserve(b, 16)) != HD_OK)
-		return hd_err_set(err, r, "encoded row too large");
+		return hd_err_set(err, r, r == HD_ERR_NOMEM ? "out of memory encoding a row" : "encoded row too large");
 	switch (t) {
 	case HD_T_INT2:
 		if (v->kind != HD_V_INT)
@@ -292,7 +304,7 @@ hd_pg_encode_row(hd_buf *b, const hd_type *types, int n, const hd_value *vals, h
 	hd_code r;
 
 	if ((r = hd_buf_reserve(b, 2)) != HD_OK)
-		return hd_err_set(err, r, "encoded row too large");
+		return hd_err_set(err, r, r == HD_ERR_NOMEM ? "out of memory encoding a row" : "encoded row too large");
 	hd_buf_put_be16(b, (uint16_t)n);
 	for (int i = 0; i < n; i++) {
 		if ((r = hd_pg_encode_value(b, types[i], &vals[i], err)) != HD_OK) {

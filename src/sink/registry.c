@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/sys.h"
 
 const hd_sink_ops *
 hd_sink_for(const char *target, hd_err *err)
@@ -143,7 +144,7 @@ hd_sink_column_types(const hd_table *t, const int *cols, int ncols, hd_type **ty
 		return hd_err_set(err, HD_ERR_INTERNAL, "load_begin with %d columns", ncols);
 	free(*types);
 	*types = NULL;
-	if (!(v = calloc((size_t)ncols, sizeof *v)))
+	if (!(v = hd_calloc((size_t)ncols, sizeof *v)))
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	for (int i = 0; i < ncols; i++) {
 		if (cols[i] < 0 || cols[i] >= t->ncols) {

@@ -137,6 +137,22 @@ typedef struct hd_sink_ops {
 	 * text parameters against hdcopy's own objects, creating them first when missing; rows to cb as in exec. */
 	hd_code (*sys_query)(hd_sink *s, const char *sql, int nparams, const char *const *params, hd_result_cb cb,
 	                     void *ctx, hd_err *err);
+
+	/* Added for cancel (issue 10; NULL where the target cannot be interrupted): ask the server to stop the statement
+	 * running on s's connection now (PostgreSQL: PQcancel). Thread-safe: called from another thread while s's owner
+	 * is blocked in a call on s; s must stay open until it returns. Not async-signal-safe. */
+	void (*interrupt)(hd_sink *s);
+
+	/* Added for progress (issue 10; NULL where the target has no progress view): record a running load — its
+	 * connections sinks[0..n) (their server sessions), table and source summary — where other sessions can see it
+	 * (PostgreSQL: hdcopy.load_sessions, read by the view hdcopy.stv_load_progress); progress_end removes it. Best
+	 * effort: a failure only means the load is not shown. Called on s (the session's sink) while no slice runs. */
+	void (*progress_begin)(hd_sink *s, const hd_load_info *info, const hd_table *t, const char *source,
+	                       hd_sink *const *sinks, int n);
+	void (*progress_end)(hd_sink *s, int64_t query);
+	/* The COPY stream of connection `slice` (the sink ld) has ended with `rows` rows: the server no longer counts
+	 * it, so the record keeps its final figures. On s, while no slice runs. */
+	void (*progress_slice_done)(hd_sink *s, int64_t query, int slice, hd_sink *ld, int64_t rows);
 } hd_sink_ops;
 
 /* The loaded columns' types, in load order, for a sink's encoder: replaces *types (freed first). Checks the column
@@ -145,6 +161,11 @@ hd_code hd_sink_column_types(const hd_table *t, const int *cols, int ncols, hd_t
 
 /* The global id of slice's prepared transaction in load query: "hdcopy:<query>:<slice>". */
 void hd_sink_gid(char *buf, size_t n, int64_t query, int slice);
+
+/* PostgreSQL advisory lock key (first half) of a load's decision lock, (HD_SINK_DECIDE_LOCK, query mod 2^31 - 1):
+ * taken at transaction level by the statement that writes a caller's commit decision (hd_session_decision_sql), so
+ * recovery can tell that a transaction which may still commit that decision is in progress (docs/serve.md). */
+#define HD_SINK_DECIDE_LOCK 1751409521
 
 struct hd_sink {
 	const hd_sink_ops *ops;

@@ -38,6 +38,7 @@
 
 #include "common/buf.h"
 #include "common/limits.h"
+#include "common/sys.h"
 
 #define BUSY_MS 60000
 #define KEEP_ROWS 100000
@@ -145,7 +146,7 @@ sq_connect(const char *target, hd_sink **out, hd_err *err)
 	if (strncmp(target, "sqlite:", 7) != 0 || !target[7])
 		return hd_err_set(err, HD_ERR_USAGE, "sqlite target must be sqlite:PATH");
 	path = target + 7;
-	if (!(s = calloc(1, sizeof *s)))
+	if (!(s = hd_calloc(1, sizeof *s)))
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	s->base.ops = &hd_sink_sqlite;
 	hd_buf_init(&s->scratch, HD_PG_ROW_MAX);
@@ -267,8 +268,8 @@ sq_exec(hd_sink *base, const char *sql, hd_result_cb cb, void *ctx, const char *
 		if (nc > 0 && cb) {
 			free(names);
 			free(vals);
-			names = calloc((size_t)nc, sizeof *names);
-			vals = calloc((size_t)nc, sizeof *vals);
+			names = hd_calloc((size_t)nc, sizeof *names);
+			vals = hd_calloc((size_t)nc, sizeof *vals);
 			if (!names || !vals) {
 				r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 				goto out;
@@ -470,8 +471,8 @@ sq_describe(hd_sink *base, const char *schema, const char *table, hd_table **out
 		r = hd_err_set(err, HD_ERR_TABLE, "\"%s\" is not a table", table);
 		goto out;
 	}
-	if (!(t = calloc(1, sizeof *t)) || !(t->schema = strdup((const char *)sqlite3_column_text(st, 0))) ||
-	    !(t->name = strdup(table))) {
+	if (!(t = hd_calloc(1, sizeof *t)) || !(t->schema = hd_strdup((const char *)sqlite3_column_text(st, 0))) ||
+	    !(t->name = hd_strdup(table))) {
 		r = HD_ERR_NOMEM;
 		goto out;
 	}
@@ -504,7 +505,7 @@ sq_describe(hd_sink *base, const char *schema, const char *table, hd_table **out
 		if (sqlite3_column_int(st, 5) != 0) /* generated or hidden: takes no input */
 			continue;
 		if (t->ncols == cap) {
-			hd_column *nc = realloc(t->cols, (size_t)(cap ? 2 * cap : 16) * sizeof *nc);
+			hd_column *nc = hd_realloc(t->cols, (size_t)(cap ? 2 * cap : 16) * sizeof *nc);
 			if (!nc) {
 				r = HD_ERR_NOMEM;
 				goto out;
@@ -514,8 +515,8 @@ sq_describe(hd_sink *base, const char *schema, const char *table, hd_table **out
 		}
 		c = &t->cols[t->ncols++];
 		memset(c, 0, sizeof *c);
-		if (!(c->name = strdup((const char *)sqlite3_column_text(st, 0))) ||
-		    !(c->type_name = strdup(decl && *decl ? decl : "text"))) {
+		if (!(c->name = hd_strdup((const char *)sqlite3_column_text(st, 0))) ||
+		    !(c->type_name = hd_strdup(decl && *decl ? decl : "text"))) {
 			r = HD_ERR_NOMEM;
 			goto out;
 		}
@@ -843,7 +844,7 @@ sq_load_begin(hd_sink *base, const hd_table *t, const int *cols, int ncols, hd_l
 		r = hd_buf_cstr(&sql);
 	if (r) {
 		hd_buf_free(&sql);
-		return hd_err_set(err, r, "could not build the INSERT statement");
+		return hd_err_set(err, r, "could not build the INSERT statement: %s", hd_strerror(r));
 	}
 	if ((r = sq_run(s->db, "BEGIN IMMEDIATE", "could not start the load transaction", err))) {
 		hd_buf_free(&sql);
@@ -963,7 +964,7 @@ clean_dup(const char *p, size_t n, size_t max, size_t *total)
 {
 	char tmp[FILENAME_MAX_B + HD_RAW_LINE_MAX + 1];
 	size_t len = hd_sink_utf8_clean(tmp, max, p ? p : "", p ? n : 0);
-	char *d = malloc(len + 1);
+	char *d = hd_malloc(len + 1);
 
 	if (d)
 		memcpy(d, tmp, len + 1);
@@ -989,7 +990,7 @@ sq_record_errors(hd_sink *base, const hd_load_info *info, const hd_table *t, con
 		}
 		if (s->nkept == s->akept) {
 			int na = s->akept ? 2 * s->akept : 64;
-			kept_error *nk = realloc(s->kept, (size_t)na * sizeof *nk);
+			kept_error *nk = hd_realloc(s->kept, (size_t)na * sizeof *nk);
 			if (!nk)
 				return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 			s->kept = nk;

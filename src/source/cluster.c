@@ -23,6 +23,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "source/webhdfs.h"
+#include "common/sys.h"
 
 bool
 hd_cluster_valid_id(const char *id)
@@ -129,7 +130,7 @@ hd_cluster_save(const hd_cluster *c, bool replace, hd_err *err)
 		return hd_err_set(err, r, "cluster %s: entry too large", c->id);
 	}
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = hd_sys_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		hd_buf_free(&b);
 		return hd_err_set(err, HD_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
@@ -137,7 +138,7 @@ hd_cluster_save(const hd_cluster *c, bool replace, hd_err *err)
 	{
 		size_t off = 0;
 		while (off < b.len) {
-			ssize_t w = write(fd, b.data + off, b.len - off);
+			ssize_t w = hd_sys.write(fd, b.data + off, b.len - off);
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
@@ -149,7 +150,7 @@ hd_cluster_save(const hd_cluster *c, bool replace, hd_err *err)
 	}
 	if (r == HD_OK && fsync(fd) != 0)
 		r = hd_err_set(err, HD_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
-	close(fd);
+	hd_sys_close(fd);
 	hd_buf_free(&b);
 	if (r == HD_OK && rename(tmp, path) != 0)
 		r = hd_err_set(err, HD_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
@@ -173,7 +174,7 @@ trim(char *s)
 static hd_code
 split_hosts(const char *list, char ***out, int *n, hd_err *err)
 {
-	char *copy = strdup(list), *save = NULL;
+	char *copy = hd_strdup(list), *save = NULL;
 	char **v = NULL;
 	int cnt = 0, cap = 0;
 
@@ -191,13 +192,13 @@ split_hosts(const char *list, char ***out, int *n, hd_err *err)
 			continue;
 		if (cnt == cap) {
 			int nc = cap ? cap * 2 : 8;
-			char **nv = realloc(v, (size_t)nc * sizeof *nv);
+			char **nv = hd_realloc(v, (size_t)nc * sizeof *nv);
 			if (!nv)
 				goto nomem;
 			v = nv;
 			cap = nc;
 		}
-		if (!(v[cnt] = strdup(p)))
+		if (!(v[cnt] = hd_strdup(p)))
 			goto nomem;
 		cnt++;
 	}
@@ -231,7 +232,7 @@ hd_cluster_load(const char *id, hd_cluster *c, hd_err *err)
 			                  "--namenode HOST[:PORT])", id, id);
 		return hd_err_set(err, HD_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
 	}
-	if (!(text = malloc(HD_MAX_CLUSTER_FILE + 1))) {
+	if (!(text = hd_malloc(HD_MAX_CLUSTER_FILE + 1))) {
 		fclose(f);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	}
@@ -258,11 +259,11 @@ hd_cluster_load(const char *id, hd_cluster *c, hd_err *err)
 		v = trim(eq + 1);
 		if (strcmp(k, "namenode") == 0) {
 			free(c->namenode);
-			if (!(c->namenode = strdup(v)))
+			if (!(c->namenode = hd_strdup(v)))
 				r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		} else if (strcmp(k, "ssh_user") == 0) {
 			free(c->ssh_user);
-			if (!(c->ssh_user = strdup(v)))
+			if (!(c->ssh_user = hd_strdup(v)))
 				r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		} else if (strcmp(k, "hosts") == 0) {
 			for (int i = 0; i < c->nhosts; i++)
@@ -331,13 +332,13 @@ hd_cluster_list(char ***ids, int *n, hd_err *err)
 			continue;
 		if (cnt == cap) {
 			int nc = cap ? cap * 2 : 16;
-			char **nv = realloc(v, (size_t)nc * sizeof *nv);
+			char **nv = hd_realloc(v, (size_t)nc * sizeof *nv);
 			if (!nv)
 				goto nomem;
 			v = nv;
 			cap = nc;
 		}
-		if (!(v[cnt] = strdup(e->d_name)))
+		if (!(v[cnt] = hd_strdup(e->d_name)))
 			goto nomem;
 		cnt++;
 	}
@@ -386,7 +387,7 @@ hd_cluster_discover(const char *namenode, char ***hosts, int *n, hd_err *err)
 	hd_webhdfs_free(&w);
 	if (r != HD_OK)
 		return r;
-	if (!(v = calloc((size_t)nn + 1, sizeof *v))) {
+	if (!(v = hd_calloc((size_t)nn + 1, sizeof *v))) {
 		free(nodes);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	}
@@ -396,7 +397,7 @@ hd_cluster_discover(const char *namenode, char ***hosts, int *n, hd_err *err)
 			seen = strcmp(v[k], nodes[i].host) == 0;
 		if (seen || !nodes[i].host[0])
 			continue;
-		if (!(v[cnt] = strdup(nodes[i].host))) {
+		if (!(v[cnt] = hd_strdup(nodes[i].host))) {
 			for (int k = 0; k < cnt; k++)
 				free(v[k]);
 			free(v);

@@ -26,6 +26,7 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "source/ssh_probe.h"
+#include "common/sys.h"
 
 static hd_code
 q(hd_buf *b, const char *s)
@@ -176,7 +177,7 @@ hd_cluster_authorize(const char *id, const hd_authorize_opts *o, hd_authorize_ro
 	}
 	if (!o->dry_run && (r = hd_access_check_private(adminkey, err)) != HD_OK)
 		goto out;
-	if (!(*rows = calloc((size_t)c.nhosts, sizeof **rows))) {
+	if (!(*rows = hd_calloc((size_t)c.nhosts, sizeof **rows))) {
 		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		goto out;
 	}

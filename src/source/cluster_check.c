@@ -22,6 +22,7 @@
 #include "common/limits.h"
 #include "source/ssh_probe.h"
 #include "source/webhdfs.h"
+#include "common/sys.h"
 
 #define HDFS_PROBE "command -v hdfs >/dev/null 2>&1 || { echo 'hdfs: command not found' >&2; exit 127; }; " \
                    "hdfs version >/dev/null"
@@ -91,6 +92,7 @@ check_namenode(const hd_cluster *c, const hd_check_opts *o, hd_check_cell *nn, h
 	hd_err_clear(&err);
 	if (hd_webhdfs_init(&w, c->namenode, label, &err) != HD_OK || hd_webhdfs_use_role(&w, &role, &err) != HD_OK) {
 		set(nn, HD_PROBE_FAIL, "%s", err.msg);
+		hd_webhdfs_free(&w); /* init zeroes it first, so this is right whichever call failed */
 		return;
 	}
 	hd_buf_init(&body, HD_MAX_WEBHDFS_ANSWER);
@@ -150,7 +152,7 @@ hd_cluster_check(const char *id, const hd_check_opts *o, hd_check_row **rows, in
 		size_t l = strlen(dst);
 		snprintf(dst + l, 1024 - l, "%s%s", l ? ", " : "", addrs[i]);
 	}
-	if (!(*rows = calloc((size_t)c.nhosts, sizeof **rows))) {
+	if (!(*rows = hd_calloc((size_t)c.nhosts, sizeof **rows))) {
 		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		goto out;
 	}

@@ -23,6 +23,7 @@
 #include "hdcopy_cluster.h"
 #include "source/manifest.h"
 #include "source/ssh.h"
+#include "common/sys.h"
 
 /* The cluster's NameNode as a WebHDFS handle; *cl (when cl is given) gets the catalog entry. */
 static hd_code
@@ -42,8 +43,8 @@ resolve(const hd_copy_spec *spec, hd_webhdfs *w, hd_cluster *cl, hd_err *err)
 	}
 	snprintf(label, sizeof label, "emr://%s", c.id);
 	r = hd_webhdfs_init(w, c.namenode, label, err);
-	if (r == HD_OK)
-		r = hd_webhdfs_use_role(w, spec->role, err); /* issue 9: the role's HDFS identity */
+	if (r == HD_OK && (r = hd_webhdfs_use_role(w, spec->role, err)) != HD_OK) /* issue 9: the role's HDFS identity */
+		hd_webhdfs_free(w); /* the callers return at once: nothing else frees it (valgrind) */
 	if (r == HD_OK && cl)
 		*cl = c;
 	else
@@ -115,7 +116,7 @@ ssh_units(const hd_copy_spec *spec, const hd_cluster *c, hd_units *u, hd_err *er
 		snprintf(what, sizeof what, "emr://%s host %s@%s port %d (hdfs dfs -cat)", c->id, user, host, port);
 		n = sizeof *t + strlen(host) + strlen(user) + cmd.len + strlen(prof.key) + strlen(known_hosts) +
 		    strlen(what) + 6;
-		if (!(t = calloc(1, n))) {
+		if (!(t = hd_calloc(1, n))) {
 			hd_buf_free(&cmd);
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		}

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "common/limits.h"
+#include "common/sys.h"
 
 #define FILE_MAX_DEPTH 128
 
@@ -72,7 +73,7 @@ join(const char *dir, const char *name)
 {
 	size_t dl = strlen(dir), nl = strlen(name);
 	bool slash = dl > 0 && dir[dl - 1] != '/';
-	char *p = malloc(dl + slash + nl + 1);
+	char *p = hd_malloc(dl + slash + nl + 1);
 	if (!p)
 		return NULL;
 	memcpy(p, dir, dl);
@@ -92,7 +93,7 @@ add_unit(ulist *l, char *path, uint64_t size, hd_err *err)
 	}
 	if (l->n == l->cap) {
 		int ncap = l->cap ? l->cap * 2 : 16;
-		hd_unit *nv = realloc(l->v, (size_t)ncap * sizeof *nv);
+		hd_unit *nv = hd_realloc(l->v, (size_t)ncap * sizeof *nv);
 		if (!nv) {
 			free(path);
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory listing '%s'", l->from);
@@ -186,7 +187,7 @@ list_prefix(ulist *l, const char *prefix, hd_err *err)
 	const char *slash = strrchr(prefix, '/');
 	const char *pfx = slash ? slash + 1 : prefix;
 	size_t plen = strlen(pfx), dlen = (size_t)(pfx - prefix);
-	char *dir = malloc(dlen + 1);
+	char *dir = hd_malloc(dlen + 1);
 	ancestry anc = { .n = 0 };
 	DIR *d = NULL;
 	struct dirent *e;
@@ -251,7 +252,7 @@ list_glob(ulist *l, const char *base, char **comps, int i, int n, hd_err *err)
 	hd_code r;
 
 	if (!hd_glob_has_magic(comp)) {
-		char *lit = strdup(comp), *path;
+		char *lit = hd_strdup(comp), *path;
 		struct stat st;
 		if (!lit)
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory listing '%s'", l->from);
@@ -333,9 +334,9 @@ file_list(const hd_copy_spec *spec, hd_units *out, hd_err *err)
 	if (!path || !path[0])
 		return hd_err_set(err, HD_ERR_NOTFOUND, "load file not found: empty path");
 	if (hd_glob_has_magic(path)) {
-		char *copy = strdup(path), **comps = NULL;
+		char *copy = hd_strdup(path), **comps = NULL;
 		int n = 0;
-		if (!copy || !(comps = malloc((strlen(path) / 2 + 2) * sizeof *comps))) {
+		if (!copy || !(comps = hd_malloc((strlen(path) / 2 + 2) * sizeof *comps))) {
 			free(copy);
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory listing '%s'", path);
 		}
@@ -391,9 +392,7 @@ file_read(hd_stream *s, void *buf, size_t n, hd_err *err)
 		return 0;
 	if (n > (size_t)SSIZE_MAX)
 		n = (size_t)SSIZE_MAX;
-	do
-		got = pread(f->fd, buf, n, (off_t)f->pos);
-	while (got < 0 && errno == EINTR);
+	got = hd_sys_pread(f->fd, buf, n, (off_t)f->pos); /* EINTR retried; a short read is returned as it is */
 	if (got < 0) {
 		hd_err_set(err, HD_ERR_IO, "cannot read '%s': %s", f->name, strerror(errno));
 		return -1;
@@ -407,7 +406,7 @@ file_close(hd_stream *s)
 {
 	file_stream *f = (file_stream *)s;
 	if (f->fd >= 0)
-		close(f->fd);
+		hd_sys_close(f->fd);
 	free(f->name);
 	free(f);
 }
@@ -423,14 +422,12 @@ file_open(const hd_copy_spec *spec, const hd_unit *unit, hd_stream **out, hd_err
 	*out = NULL;
 	if (unit->length && unit->offset > UINT64_MAX - unit->length)
 		return hd_err_set(err, HD_ERR_INTERNAL, "'%s': byte range out of bounds", unit->name);
-	f = calloc(1, sizeof *f);
-	if (!f || !(f->name = strdup(unit->name))) {
+	f = hd_calloc(1, sizeof *f);
+	if (!f || !(f->name = hd_strdup(unit->name))) {
 		free(f);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory opening '%s'", unit->name);
 	}
-	do
-		f->fd = open(unit->name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	while (f->fd < 0 && errno == EINTR);
+	f->fd = hd_sys_open(unit->name, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
 	if (f->fd < 0) {
 		hd_code r = hd_err_set(err, errno == ENOENT ? HD_ERR_NOTFOUND : HD_ERR_IO, "cannot open '%s': %s",
 		    unit->name, strerror(errno));

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/sys.h"
 
 /* Match the class starting at p ('['), against c. *end gets the byte after ']'. Returns -1 when p does not start a
  * well-formed class (then '[' is an ordinary byte), else 1 on a match, 0 otherwise. */
@@ -178,7 +179,7 @@ static char *
 concat3(const char *a, size_t al, const char *b, size_t bl, const char *c)
 {
 	size_t cl = strlen(c);
-	char *r = malloc(al + bl + cl + 1);
+	char *r = hd_malloc(al + bl + cl + 1);
 	if (!r)
 		return NULL;
 	memcpy(r, a, al);
@@ -194,7 +195,7 @@ hd_glob_braces(const char *pat, char ***out, int max)
 	int n = 0, cap = 0, i = 0;
 
 	*out = NULL;
-	if (max < 1 || !(v = malloc(sizeof *v)) || !(v[0] = strdup(pat))) {
+	if (max < 1 || !(v = hd_malloc(sizeof *v)) || !(v[0] = hd_strdup(pat))) {
 		free(v);
 		return -1;
 	}
@@ -232,7 +233,7 @@ hd_glob_braces(const char *pat, char ***out, int max)
 						goto fail;
 					}
 					if (n == cap) {
-						char **nv = realloc(v, (size_t)cap * 2 * sizeof *nv);
+						char **nv = hd_realloc(v, (size_t)cap * 2 * sizeof *nv);
 						if (!nv) {
 							free(e);
 							free(cur);

@@ -31,6 +31,7 @@
 
 #include "common/limits.h"
 #include "source/hjson.h"
+#include "common/sys.h"
 
 #define HDFS_MAX_DEPTH 128
 #define HDFS_MAX_PAGES 1000000 /* LISTSTATUS_BATCH pages of one directory */
@@ -57,7 +58,7 @@ join(const char *dir, const char *name)
 {
 	size_t dl = strlen(dir), nl = strlen(name);
 	bool slash = dl == 0 || dir[dl - 1] != '/';
-	char *p = malloc(dl + slash + nl + 1);
+	char *p = hd_malloc(dl + slash + nl + 1);
 	if (!p)
 		return NULL;
 	memcpy(p, dir, dl);
@@ -78,13 +79,13 @@ add_unit(lister *L, const char *path, uint64_t size, hd_err *err)
 		                  HD_MAX_FILES);
 	if (L->n == L->cap) {
 		int nc = L->cap ? L->cap * 2 : 16;
-		hd_unit *nv = realloc(L->v, (size_t)nc * sizeof *nv);
+		hd_unit *nv = hd_realloc(L->v, (size_t)nc * sizeof *nv);
 		if (!nv)
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory listing '%s'", L->from);
 		L->v = nv;
 		L->cap = nc;
 	}
-	if (!(name = malloc(ll + pl + 1)))
+	if (!(name = hd_malloc(ll + pl + 1)))
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory listing '%s'", L->from);
 	memcpy(name, L->w->label, ll);
 	memcpy(name + ll, path, pl + 1);
@@ -240,7 +241,7 @@ list_prefix(lister *L, const char *prefix, hd_err *err)
 {
 	const char *slash = strrchr(prefix, '/');
 	size_t dlen = slash ? (size_t)(slash - prefix) + 1 : 0;
-	char *dir = malloc(dlen + 2);
+	char *dir = hd_malloc(dlen + 2);
 	walk_ctx c = { .depth = 0, .pfx = slash ? slash + 1 : prefix };
 	hd_code r;
 
@@ -310,7 +311,7 @@ unescape(char *s)
 static hd_code
 glob_at(lister *L, const char *base, char **comps, int i, int n, hd_err *err)
 {
-	char *dir = strdup(base);
+	char *dir = hd_strdup(base);
 	int k = i;
 	glob_ctx g;
 	hd_code r;
@@ -318,7 +319,7 @@ glob_at(lister *L, const char *base, char **comps, int i, int n, hd_err *err)
 	if (!dir)
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory listing '%s'", L->from);
 	while (k < n - 1 && !hd_glob_has_magic(comps[k])) {
-		char *lit = strdup(comps[k]), *nd;
+		char *lit = hd_strdup(comps[k]), *nd;
 		if (!lit) {
 			free(dir);
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory listing '%s'", L->from);
@@ -340,11 +341,11 @@ glob_at(lister *L, const char *base, char **comps, int i, int n, hd_err *err)
 static hd_code
 list_glob(lister *L, const char *pattern, hd_err *err)
 {
-	char *copy = strdup(pattern), **comps = NULL;
+	char *copy = hd_strdup(pattern), **comps = NULL;
 	int n = 0;
 	hd_code r;
 
-	if (!copy || !(comps = malloc((strlen(pattern) / 2 + 2) * sizeof *comps))) {
+	if (!copy || !(comps = hd_malloc((strlen(pattern) / 2 + 2) * sizeof *comps))) {
 		free(copy);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory listing '%s'", L->from);
 	}
@@ -469,7 +470,7 @@ xml_property(const char *xml, const char *name)
 				while (ve > v && strchr(" \t\r\n", ve[-1]))
 					ve--;
 				if ((size_t)(ne - n) == strlen(name) && memcmp(n, name, (size_t)(ne - n)) == 0)
-					return strndup(v, (size_t)(ve - v));
+					return hd_strndup(v, (size_t)(ve - v));
 			}
 		}
 		p = end + 11;
@@ -488,7 +489,7 @@ read_conf(const char *dir, const char *file)
 	snprintf(path, sizeof path, "%s/%s", dir, file);
 	if (!(f = fopen(path, "re")))
 		return NULL;
-	if (!(b = malloc(HD_MAX_HADOOP_CONF + 1))) {
+	if (!(b = hd_malloc(HD_MAX_HADOOP_CONF + 1))) {
 		fclose(f);
 		return NULL;
 	}
@@ -549,7 +550,7 @@ hd_hdfs_default_namenode(char **nn, hd_err *err)
 	}
 	{
 		size_t hl = (size_t)(hend - host), pl = port ? strcspn(port, "/") : 4;
-		if (!(*nn = malloc(hl + pl + 2))) {
+		if (!(*nn = hd_malloc(hl + pl + 2))) {
 			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -563,6 +564,17 @@ out:
 
 /* --- the ops --------------------------------------------------------------------------------------------------- */
 
+/* The role's HDFS identity on an initialised w; on failure w is freed (the callers return at once: valgrind found
+ * the NameNode, label and user leaked when a role's token or keytab could not be used). */
+static hd_code
+with_role(hd_webhdfs *w, const hd_copy_spec *spec, hd_err *err)
+{
+	hd_code r = hd_webhdfs_use_role(w, spec->role, err);
+	if (r != HD_OK)
+		hd_webhdfs_free(w);
+	return r;
+}
+
 /* The NameNode of the spec's hdfs:// URL; the label is the URL's scheme and authority as written. */
 static hd_code
 resolve(const hd_copy_spec *spec, hd_webhdfs *w, hd_err *err)
@@ -573,7 +585,7 @@ resolve(const hd_copy_spec *spec, hd_webhdfs *w, hd_err *err)
 	if (spec->src_authority && spec->src_authority[0]) {
 		snprintf(label, sizeof label, "hdfs://%s", spec->src_authority);
 		r = hd_webhdfs_init(w, spec->src_authority, label, err);
-		return r ? r : hd_webhdfs_use_role(w, spec->role, err); /* issue 9: the role's HDFS identity */
+		return r ? r : with_role(w, spec, err); /* issue 9: the role's HDFS identity */
 	}
 	if ((r = hd_hdfs_default_namenode(&nn, err)) != HD_OK)
 		return r;
@@ -581,7 +593,7 @@ resolve(const hd_copy_spec *spec, hd_webhdfs *w, hd_err *err)
 	snprintf(label, sizeof label, "hdfs://%s", nn);
 	r = hd_webhdfs_init(w, nn, label, err);
 	free(nn);
-	return r ? r : hd_webhdfs_use_role(w, spec->role, err); /* issue 9 */
+	return r ? r : with_role(w, spec, err); /* issue 9 */
 }
 
 static hd_code

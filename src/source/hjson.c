@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "common/sys.h"
 
 typedef struct parser {
 	const char *s;
@@ -48,7 +49,7 @@ add(parser *p, hd_hj_type type, size_t start, size_t end, uint32_t *idx, hd_err 
 		hd_hj_tok *nt;
 		if (nc > p->max)
 			nc = p->max;
-		if (!(nt = realloc(j->t, (size_t)nc * sizeof *nt)))
+		if (!(nt = hd_realloc(j->t, (size_t)nc * sizeof *nt)))
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory parsing JSON");
 		j->t = nt;
 		p->cap = nc;
@@ -371,7 +372,7 @@ hd_hjson_str(const hd_hjson *j, int i, char *buf, size_t cap)
 		return (long)n;
 	}
 	/* it may still fit once decoded */
-	if (!(tmp = malloc(raw + 1)))
+	if (!(tmp = hd_malloc(raw + 1)))
 		return -1;
 	n = decode(j->text + t->start, j->text + t->end, tmp);
 	if (n >= cap) {
@@ -394,7 +395,7 @@ hd_hjson_strdup(const hd_hjson *j, int i, size_t *len)
 	if (!hd_hjson_is(j, i, HD_HJ_STRING))
 		return NULL;
 	t = &j->t[i];
-	if (!(o = malloc((size_t)(t->end - t->start) + 1)))
+	if (!(o = hd_malloc((size_t)(t->end - t->start) + 1)))
 		return NULL;
 	n = decode(j->text + t->start, j->text + t->end, o);
 	o[n] = '\0';
@@ -417,7 +418,7 @@ hd_hjson_str_eq(const hd_hjson *j, int i, const char *s)
 	raw = t->end - t->start;
 	if (!memchr(j->text + t->start, '\\', raw))
 		return raw == sl && memcmp(j->text + t->start, s, sl) == 0;
-	if (!(d = malloc(raw + 1)))
+	if (!(d = hd_malloc(raw + 1)))
 		return false;
 	eq = decode(j->text + t->start, j->text + t->end, d) == sl && memcmp(d, s, sl) == 0;
 	free(d);

@@ -20,6 +20,7 @@
 
 #include "common/buf.h"
 #include "common/limits.h"
+#include "common/sys.h"
 
 typedef struct rd {
 	const char *start, *p, *end;
@@ -228,7 +229,7 @@ literal(rd *r, const char *word)
 static hd_code
 dup_string(rd *r, char **out)
 {
-	*out = malloc(r->s.len + 1);
+	*out = hd_malloc(r->s.len + 1);
 	if (!*out)
 		return hd_err_set(r->err, HD_ERR_NOMEM, "out of memory reading the manifest");
 	memcpy(*out, r->s.data, r->s.len + 1);
@@ -427,7 +428,7 @@ read_entry(rd *r, int idx, hd_manifest_entry *e)
 		hd_err ee;
 		if (hd_manifest_endpoint(e->endpoint, host, sizeof host, &e->port, &ee) != HD_OK)
 			return hd_err_set(r->err, HD_ERR_SYNTAX, "manifest entry %d: \"endpoint\" %s", idx, ee.msg);
-		if (!(e->host = strdup(host)))
+		if (!(e->host = hd_strdup(host)))
 			return hd_err_set(r->err, HD_ERR_NOMEM, "out of memory reading the manifest");
 	}
 	if (e->username && !valid_username(e->username))
@@ -485,7 +486,7 @@ read_entries(rd *r, hd_manifest *m)
 			return hd_err_set(r->err, HD_ERR_LIMIT, "manifest has more than %d entries", HD_MAX_MANIFEST_ENTRIES);
 		if (m->n == cap) {
 			int nc = cap ? cap * 2 : 8;
-			hd_manifest_entry *nv = realloc(m->v, (size_t)nc * sizeof *nv);
+			hd_manifest_entry *nv = hd_realloc(m->v, (size_t)nc * sizeof *nv);
 			if (!nv)
 				return hd_err_set(r->err, HD_ERR_NOMEM, "out of memory reading the manifest");
 			m->v = nv;

@@ -5,8 +5,11 @@
  */
 #include "source/source.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "access/access.h"
+#include "common/sys.h"
 
 #define CHUNK 65536
 
@@ -59,7 +62,7 @@ locate(const char *location, const hd_copy_spec *stmt, hd_copy_spec *loc, char *
 		if (!slash || !slash[1] || (loc->src_kind == HD_SRC_EMR && slash == a))
 			return hd_err_set(err, HD_ERR_SYNTAX, "%s '%s': expected %s", what, location,
 			                  loc->src_kind == HD_SRC_EMR ? "emr://cluster-id/path" : "hdfs://namenode[:port]/path");
-		if (!(*auth = strndup(a, (size_t)(slash - a))))
+		if (!(*auth = hd_strndup(a, (size_t)(slash - a))))
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		loc->src_authority = *auth;
 		loc->src_path = (char *)slash;
@@ -82,6 +85,13 @@ hd_source_read_small(const char *location, const hd_copy_spec *stmt, size_t cap,
 	hd_buf_init(out, 0);
 	if ((r = locate(location, stmt, &loc, &auth, what, err)) != HD_OK)
 		return r;
+	if (loc.role) { /* issue 9: the role's policy covers these files as it covers data: checked before any I/O */
+		char quoted[1200];
+		snprintf(quoted, sizeof quoted, "%s '%s'", what, location);
+		if ((r = hd_access_policy_source(loc.role, (int)loc.src_kind, loc.src_authority, loc.src_path, quoted,
+		                                 err)) != HD_OK)
+			goto out;
+	}
 	if (!(src = hd_source_for(&loc, err))) {
 		r = err->code ? err->code : HD_ERR_UNSUPPORTED;
 		goto out;
@@ -100,6 +110,8 @@ hd_source_read_small(const char *location, const hd_copy_spec *stmt, size_t cap,
 		r = hd_err_set(err, HD_ERR_NOTFOUND, "%s '%s' not found", what, location);
 		goto out;
 	}
+	if (loc.role && (r = hd_access_policy_unit(loc.role, (int)loc.src_kind, u->name, err)) != HD_OK)
+		goto out;
 	r = src->open(&loc, u, &in, err);
 	while (r == HD_OK) {
 		ssize_t got;

@@ -44,6 +44,7 @@
 #include "common/limits.h"
 #include "source/manifest.h"
 #include "source/source.h"
+#include "common/sys.h"
 
 #define POLL_MS 200
 
@@ -67,31 +68,31 @@ read_manifest(const char *path, char **text, size_t *len, hd_err *err)
 	struct stat st;
 	size_t n = 0;
 	char *b;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = hd_sys_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
 
 	if (fd < 0)
 		return hd_err_set(err, errno == ENOENT ? HD_ERR_NOTFOUND : HD_ERR_IO, "cannot open SSH manifest '%s': %s",
 		                  path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (hd_sys_fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		hd_sys_close(fd);
 		return hd_err_set(err, HD_ERR_IO, "SSH manifest '%s' is not a regular file", path);
 	}
 	if (st.st_size > (off_t)HD_MAX_MANIFEST) {
-		close(fd);
+		hd_sys_close(fd);
 		return hd_err_set(err, HD_ERR_LIMIT, "SSH manifest '%s' is larger than %u bytes", path, HD_MAX_MANIFEST);
 	}
-	b = malloc((size_t)st.st_size + 1);
+	b = hd_malloc((size_t)st.st_size + 1);
 	if (!b) {
-		close(fd);
+		hd_sys_close(fd);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	}
 	for (;;) {
-		ssize_t got = read(fd, b + n, (size_t)st.st_size + 1 - n);
+		ssize_t got = hd_sys.read(fd, b + n, (size_t)st.st_size + 1 - n);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
 			int e = errno;
-			close(fd);
+			hd_sys_close(fd);
 			free(b);
 			return hd_err_set(err, HD_ERR_IO, "cannot read SSH manifest '%s': %s", path, strerror(e));
 		}
@@ -99,12 +100,12 @@ read_manifest(const char *path, char **text, size_t *len, hd_err *err)
 			break;
 		n += (size_t)got;
 		if (n > (size_t)st.st_size) { /* it grew while we read */
-			close(fd);
+			hd_sys_close(fd);
 			free(b);
 			return hd_err_set(err, HD_ERR_IO, "SSH manifest '%s' changed while it was read", path);
 		}
 	}
-	close(fd);
+	hd_sys_close(fd);
 	*text = b;
 	*len = n;
 	return HD_OK;
@@ -125,7 +126,7 @@ import_publickey(const char *line, ssh_key *out)
 	memcpy(type, line, tl);
 	type[tl] = '\0';
 	end = strchr(sp + 1, ' ');
-	b64 = end ? strndup(sp + 1, (size_t)(end - sp - 1)) : strdup(sp + 1);
+	b64 = end ? hd_strndup(sp + 1, (size_t)(end - sp - 1)) : hd_strdup(sp + 1);
 	if (!b64)
 		return SSH_ERROR;
 	enum ssh_keytypes_e t = ssh_key_type_from_name(type);
@@ -172,7 +173,7 @@ make_entry(const hd_manifest_entry *me, int index, const hd_access_profile *prof
 	snprintf(what, sizeof what, "SSH manifest entry %d (%s@%s port %d)", index, user, me->host, me->port);
 	n = sizeof(ssh_entry) + slen(me->host) + slen(user) + slen(me->command) + slen(me->publickey) + slen(prof->key) +
 	    slen(known_hosts) + slen(what);
-	if (!(e = calloc(1, n)))
+	if (!(e = hd_calloc(1, n)))
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	p = (char *)(e + 1);
 	e->index = index;
@@ -276,7 +277,7 @@ ssh_list(const hd_copy_spec *spec, hd_units *out, hd_err *err)
 	if ((r = hd_ssh_credentials(spec, &prof, known_hosts, login, err)) != HD_OK)
 		goto out;
 
-	u.v = calloc((size_t)m.n, sizeof *u.v);
+	u.v = hd_calloc((size_t)m.n, sizeof *u.v);
 	if (!u.v) {
 		r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		goto out;
@@ -295,7 +296,7 @@ ssh_list(const hd_copy_spec *spec, hd_units *out, hd_err *err)
 		if ((r = make_entry(me, i + 1, &prof, login, known_hosts, &e, err)) != HD_OK)
 			goto out;
 		x->priv = e;
-		x->name = malloc(nl);
+		x->name = hd_malloc(nl);
 		u.n++;
 		if (!x->name) {
 			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
@@ -561,8 +562,8 @@ hd_ssh_open_command(const hd_ssh_target *e, const char *name, hd_stream **out, h
 	pthread_once(&ssh_once, init_once);
 	if (ssh_init_rc != SSH_OK)
 		return hd_err_set(err, HD_ERR_INTERNAL, "the SSH library could not be initialised");
-	s = calloc(1, sizeof *s);
-	if (!s || !(s->name = strdup(name))) {
+	s = hd_calloc(1, sizeof *s);
+	if (!s || !(s->name = hd_strdup(name))) {
 		free(s);
 		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 	}

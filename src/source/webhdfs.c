@@ -30,9 +30,10 @@
 
 #include "common/limits.h"
 #include "source/hjson.h"
+#include "common/sys.h"
 
 #define WH_CONNECT_TIMEOUT 10L
-#define WH_STALL_SECONDS   60L
+#define WH_STALL_SECONDS   60  /* default of HDCOPY_HDFS_READ_TIMEOUT */
 #define WH_CALL_TIMEOUT    120L
 #define WH_MSG_MAX         300 /* chars of a server's exception message kept in ours */
 
@@ -62,6 +63,14 @@ sleep_ms(long ms)
 		;
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* --- setup ------------------------------------------------------------------------------------------------------ */
 
 static char *
@@ -73,7 +82,7 @@ read_small_file(const char *path, size_t cap)
 
 	if (!f)
 		return NULL;
-	if (!(b = malloc(cap + 1))) {
+	if (!(b = hd_malloc(cap + 1))) {
 		fclose(f);
 		return NULL;
 	}
@@ -102,7 +111,7 @@ hd_webhdfs_init(hd_webhdfs *w, const char *nn, const char *label, hd_err *err)
 {
 	const char *auth = getenv("HDCOPY_HDFS_AUTH"), *tf = getenv("HDCOPY_HDFS_TOKEN_FILE");
 	const char *hu = getenv("HADOOP_USER_NAME"), *hm = getenv("HDCOPY_HDFS_HOSTMAP");
-	const char *rate = getenv("HDCOPY_HDFS_MAX_RATE");
+	const char *rate = getenv("HDCOPY_HDFS_MAX_RATE"), *rto = getenv("HDCOPY_HDFS_READ_TIMEOUT");
 	hd_code r;
 
 	memset(w, 0, sizeof *w);
@@ -117,14 +126,14 @@ hd_webhdfs_init(hd_webhdfs *w, const char *nn, const char *label, hd_err *err)
 		const char *close = nn[0] == '[' ? strchr(nn, ']') : NULL;
 		const char *colon = strrchr(close ? close : nn, ':');
 		size_t n = strlen(nn);
-		if (!(w->nn = malloc(n + 6)))
+		if (!(w->nn = hd_malloc(n + 6)))
 			goto nomem;
 		if (colon)
 			memcpy(w->nn, nn, n + 1);
 		else
 			snprintf(w->nn, n + 6, "%s:9870", nn);
 	}
-	if (!(w->label = strdup(label)))
+	if (!(w->label = hd_strdup(label)))
 		goto nomem;
 	if (auth && *auth) {
 		if (strcmp(auth, "kerberos") == 0 || strcmp(auth, "negotiate") == 0) {
@@ -158,7 +167,7 @@ hd_webhdfs_init(hd_webhdfs *w, const char *nn, const char *label, hd_err *err)
 			/* never quote the token itself */
 			return hd_err_set(err, HD_ERR_IO, "the delegation token file '%s' does not hold a URL-safe token", tf);
 		}
-		w->token = strdup(b);
+		w->token = hd_strdup(b);
 		explicit_bzero(t, strlen(t));
 		free(t);
 		if (!w->token)
@@ -166,20 +175,20 @@ hd_webhdfs_init(hd_webhdfs *w, const char *nn, const char *label, hd_err *err)
 	}
 	if (!w->token && !w->negotiate) {
 		if (hu && *hu) {
-			w->user = strdup(hu);
+			w->user = hd_strdup(hu);
 		} else {
 			/* TODO(access): the credential profile's HDFS user, once src/access/ has profiles */
 			struct passwd pw, *res = NULL;
 			char buf[4096];
 			if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res)
-				w->user = strdup(res->pw_name);
+				w->user = hd_strdup(res->pw_name);
 			else
-				w->user = strdup("hdcopy");
+				w->user = hd_strdup("hdcopy");
 		}
 		if (!w->user)
 			goto nomem;
 	}
-	if (hm && *hm && !(w->hostmap = strdup(hm)))
+	if (hm && *hm && !(w->hostmap = hd_strdup(hm)))
 		goto nomem;
 	if (rate && *rate) {
 		char *end;
@@ -189,6 +198,18 @@ hd_webhdfs_init(hd_webhdfs *w, const char *nn, const char *label, hd_err *err)
 			hd_webhdfs_free(w);
 			return hd_err_set(err, HD_ERR_USAGE, "HDCOPY_HDFS_MAX_RATE wants bytes per second, not '%s'", rate);
 		}
+	}
+	w->read_timeout = WH_STALL_SECONDS;
+	if (rto && *rto) {
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(rto, &end, 10);
+		if (errno || *end || v < 1 || v > 86400) {
+			hd_webhdfs_free(w);
+			return hd_err_set(err, HD_ERR_USAGE, "HDCOPY_HDFS_READ_TIMEOUT wants seconds (1-86400), not '%s'", rto);
+		}
+		w->read_timeout = (int)v;
 	}
 	return HD_OK;
 nomem:
@@ -289,6 +310,9 @@ common_opts(CURL *c, const hd_webhdfs *w, struct curl_slist *cto)
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "hdcopy/" HD_VERSION);
+	/* a peer that accepts and then sends nothing (a hung NameNode or DataNode) fails after read_timeout seconds */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)(w->read_timeout > 0 ? w->read_timeout : WH_STALL_SECONDS));
 	if (w->negotiate) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_NEGOTIATE);
 		curl_easy_setopt(c, CURLOPT_USERPWD, ":");
@@ -369,6 +393,10 @@ connect_error(const hd_webhdfs *w, const char *what, CURLcode cr, hd_err *err)
 	const char *hint = "";
 	if (colon && (strcmp(colon, ":8020") == 0 || strcmp(colon, ":8022") == 0 || strcmp(colon, ":9000") == 0))
 		hint = " (an hdfs:// URL gives the NameNode's HTTP (WebHDFS) port, 9870 by default; 8020 is its RPC port)";
+	if (cr == CURLE_OPERATION_TIMEDOUT)
+		return hd_err_set(err, HD_ERR_IO, "%s%s: the NameNode at %s did not answer within %d seconds "
+		                  "(HDCOPY_HDFS_READ_TIMEOUT)", w->label, what, w->nn,
+		                  w->read_timeout > 0 ? w->read_timeout : WH_STALL_SECONDS);
 	return hd_err_set(err, HD_ERR_IO, "%s%s: cannot reach the NameNode's WebHDFS at %s: %s%s", w->label, what, w->nn,
 	                  curl_easy_strerror(cr), hint);
 }
@@ -392,6 +420,8 @@ get_url(const hd_webhdfs *w, const char *url, hd_buf *body, long *status, CURLco
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	hd_buf_reset(body);
+	if (w->ccache[0])
+		hd_krb5_use(w->ccache); /* a Kerberos role's ticket, on this thread (krb5_login.c) */
 	*cr = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	curl_easy_cleanup(c);
@@ -514,7 +544,7 @@ hd_webhdfs_live_nodes(const hd_webhdfs *w, hd_hdfs_node **out, int *n, hd_err *e
 		uint32_t cnt_max = k.t[0].count / 2;
 		if (cnt_max > HD_MAX_DATANODES)
 			cnt_max = HD_MAX_DATANODES;
-		if (!(v = calloc((size_t)cnt_max + 1, sizeof *v))) {
+		if (!(v = hd_calloc((size_t)cnt_max + 1, sizeof *v))) {
 			r = hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 			goto out;
 		}
@@ -577,6 +607,9 @@ typedef struct wh_stream {
 	char dn[300];         /* the DataNode serving the transfer, "host:port" (HTTP) */
 	hd_buf exclude;       /* excludedatanodes so far, "h:p,h:p" */
 	int reopens;
+	int64_t last_data;    /* issue 11: monotonic ms of the last body byte (or of the transfer's start, or of a
+	                       * resume after our own pause): read_timeout counts from here. curl's LOW_SPEED check
+	                       * averages over a 5 s window, so alone it gives up T + ~5 s after the last byte. */
 } wh_stream;
 
 static size_t
@@ -607,6 +640,8 @@ stream_write(char *p, size_t size, size_t n, void *ctx)
 	memcpy(s->buf + s->wpos, p, len);
 	s->wpos += len;
 	s->pos += len;
+	if (len)
+		s->last_data = now_ms();
 	return size * n;
 }
 
@@ -673,8 +708,6 @@ start_transfer(wh_stream *s, hd_err *err)
 	curl_easy_setopt(s->easy, CURLOPT_URL, loc);
 	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, stream_write);
 	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(s->easy, CURLOPT_LOW_SPEED_TIME, WH_STALL_SECONDS);
 	if (s->w.max_rate > 0)
 		curl_easy_setopt(s->easy, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)s->w.max_rate);
 	if (curl_multi_add_handle(s->multi, s->easy) != CURLM_OK) {
@@ -682,6 +715,7 @@ start_transfer(wh_stream *s, hd_err *err)
 		goto out;
 	}
 	s->active = true;
+	s->last_data = now_ms();
 	r = HD_OK;
 	goto out;
 nomem:
@@ -760,9 +794,14 @@ stream_read(hd_stream *base, void *out, size_t n, hd_err *err)
 				return -1;
 			}
 			if (s->reopens >= HD_WEBHDFS_REOPENS) {
-				hd_err_set(err, HD_ERR_IO, "%s: read failed at byte %llu from DataNode %s after %d tries on other "
-				           "replicas: %s", s->name, (unsigned long long)s->pos, s->dn, s->reopens,
-				           s->result != CURLE_OK ? curl_easy_strerror(s->result) : "short or failed answer");
+				if (s->result == CURLE_OPERATION_TIMEDOUT)
+					hd_err_set(err, HD_ERR_IO, "%s: read timed out at byte %llu: DataNode %s sent nothing for %d "
+					           "seconds (HDCOPY_HDFS_READ_TIMEOUT), and so did the replicas tried before it (%d)",
+					           s->name, (unsigned long long)s->pos, s->dn, s->w.read_timeout, s->reopens);
+				else
+					hd_err_set(err, HD_ERR_IO, "%s: read failed at byte %llu from DataNode %s after %d tries on "
+					           "other replicas: %s", s->name, (unsigned long long)s->pos, s->dn, s->reopens,
+					           s->result != CURLE_OK ? curl_easy_strerror(s->result) : "short or failed answer");
 				detach(s);
 				return -1;
 			}
@@ -775,12 +814,21 @@ stream_read(hd_stream *base, void *out, size_t n, hd_err *err)
 		}
 		if (s->paused) {
 			s->paused = false;
+			s->last_data = now_ms(); /* the wait was ours (a slow reader), not the DataNode's */
 			curl_easy_pause(s->easy, CURLPAUSE_CONT); /* may deliver the held chunk right away */
+			continue;
+		}
+		if (s->active && now_ms() - s->last_data >= (int64_t)s->w.read_timeout * 1000) {
+			/* a stalled DataNode: failed like one that reset the connection (another replica is tried) */
+			s->done = true;
+			s->result = CURLE_OPERATION_TIMEDOUT;
 			continue;
 		}
 		{
 			int running = 0, left;
 			CURLMsg *m;
+			if (s->w.ccache[0])
+				hd_krb5_use(s->w.ccache); /* a Kerberos role's ticket, on this thread (krb5_login.c) */
 			if (curl_multi_perform(s->multi, &running) != CURLM_OK) {
 				hd_err_set(err, HD_ERR_INTERNAL, "%s: curl_multi_perform failed", s->name);
 				return -1;
@@ -794,7 +842,7 @@ stream_read(hd_stream *base, void *out, size_t n, hd_err *err)
 				}
 			}
 			if (!s->done && s->wpos == s->rpos && !s->paused)
-				curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
+				curl_multi_poll(s->multi, NULL, 0, 250, NULL);
 		}
 	}
 }
@@ -821,14 +869,14 @@ static const hd_stream_ops wh_stream_ops = { "webhdfs", stream_read, stream_clos
 static char *
 dup_or_null(const char *s)
 {
-	return s ? strdup(s) : NULL;
+	return s ? hd_strdup(s) : NULL;
 }
 
 hd_code
 hd_webhdfs_open(const hd_webhdfs *w, const char *path, uint64_t offset, uint64_t end, const char *name,
                 hd_stream **out, hd_err *err)
 {
-	wh_stream *s = calloc(1, sizeof *s);
+	wh_stream *s = hd_calloc(1, sizeof *s);
 	hd_code r;
 
 	*out = NULL;
@@ -842,11 +890,13 @@ hd_webhdfs_open(const hd_webhdfs *w, const char *path, uint64_t offset, uint64_t
 	s->w.user = dup_or_null(w->user);
 	s->w.token = dup_or_null(w->token);
 	s->w.negotiate = w->negotiate;
+	memcpy(s->w.ccache, w->ccache, sizeof s->w.ccache);
 	s->w.hostmap = dup_or_null(w->hostmap);
 	s->w.max_rate = w->max_rate;
-	s->path = strdup(path);
-	s->name = strdup(name);
-	s->buf = malloc(HD_WEBHDFS_STREAM_BUF);
+	s->w.read_timeout = w->read_timeout > 0 ? w->read_timeout : WH_STALL_SECONDS;
+	s->path = hd_strdup(path);
+	s->name = hd_strdup(name);
+	s->buf = hd_malloc(HD_WEBHDFS_STREAM_BUF);
 	s->multi = curl_multi_init();
 	s->base.name = s->name;
 	if (!s->w.nn || !s->w.label || (w->user && !s->w.user) || (w->token && !s->w.token) ||

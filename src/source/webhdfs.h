@@ -26,6 +26,8 @@ typedef struct hd_webhdfs {
 	bool negotiate;   /* Kerberos/SPNEGO (CURLAUTH_NEGOTIATE) */
 	char *hostmap;    /* "name=addr,…": DataNode names to connect to elsewhere (curl CONNECT_TO) */
 	long long max_rate; /* bytes/s per DataNode stream; 0 = unlimited */
+	int read_timeout;   /* issue 11: seconds without a byte before a NameNode call or DataNode read fails (0 = 60) */
+	char ccache[160];   /* a Kerberos role's MEMORY credential cache (krb5_login.c); "" = the process's default */
 } hd_webhdfs;
 
 /*
@@ -35,6 +37,8 @@ typedef struct hd_webhdfs {
  *   HADOOP_USER_NAME=U            user.name=U (security off); else the OS user
  *   HDCOPY_HDFS_HOSTMAP=a=b,…     connect to b whenever a DataNode is named a (EMR private DNS names)
  *   HDCOPY_HDFS_MAX_RATE=N        read at most N bytes/s per stream (spare a busy cluster)
+ *   HDCOPY_HDFS_READ_TIMEOUT=S    a NameNode answer or a DataNode stream that sends nothing for S seconds (1-86400,
+ *                                 default 60) fails; a stalled DataNode is then replaced like a failed one
  */
 hd_code hd_webhdfs_init(hd_webhdfs *w, const char *nn, const char *label, hd_err *err);
 void hd_webhdfs_free(hd_webhdfs *w);
@@ -42,6 +46,13 @@ void hd_webhdfs_free(hd_webhdfs *w);
  * delegation token ($HDCOPY_HOME/secrets/NAME.token), or Kerberos with its principal and keytab. role NULL: no-op. */
 struct hd_access_role;
 hd_code hd_webhdfs_use_role(hd_webhdfs *w, const struct hd_access_role *role, hd_err *err);
+/* A role's Kerberos identity (krb5_login.c): log in as principal from keytab (reused while the ticket has more than
+ * ten minutes left) and put the name of the MEMORY credential cache holding the ticket in ccname. HD_ERR_IO names
+ * the principal and krb5's reason. hd_krb5_use() makes a cache GSS-API's default on the calling thread only: call it
+ * before every request that may authenticate with SPNEGO. */
+hd_code hd_krb5_login(const char *role, const char *principal, const char *keytab, char *ccname, size_t ccsize,
+                      hd_err *err);
+void hd_krb5_use(const char *ccname);
 /* Who requests run as, for messages: the user, "kerberos", or "delegation token". */
 const char *hd_webhdfs_who(const hd_webhdfs *w);
 

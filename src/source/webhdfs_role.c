@@ -4,10 +4,10 @@
  *
  *   hdfs_auth simple    user.name = the role's hdfs_user (when it has one; else the environment's, as before)
  *   hdfs_auth token     delegation= the token in $HDCOPY_HOME/secrets/<role>.token (0600; never quoted anywhere)
- *   hdfs_auth kerberos  SPNEGO with credentials from $HDCOPY_HOME/secrets/<role>.keytab: MIT krb5's client keytab
- *                       (KRB5_CLIENT_KTNAME) into a private in-memory credential cache (KRB5CCNAME=MEMORY:…), so the
- *                       loader's own ticket cache is never used. These are process-wide settings: one Kerberos role
- *                       per process (the CLI runs one COPY at a time). Not covered by the test suite (no KDC there).
+ *   hdfs_auth kerberos  SPNEGO as the role's principal: a login from $HDCOPY_HOME/secrets/<role>.keytab into a
+ *                       private in-memory credential cache that only this handle's requests use (krb5_login.c), so
+ *                       the loader's own ticket cache is never used and concurrent loads of `hdcopy serve` with
+ *                       different roles never share a ticket. tests/integration/test_kerberos.py: a real MIT KDC.
  * The role's settings replace the environment's (HADOOP_USER_NAME, HDCOPY_HDFS_TOKEN_FILE, HDCOPY_HDFS_AUTH).
  */
 #include "source/webhdfs.h"
@@ -18,6 +18,7 @@
 
 #include "access/access.h"
 #include "common/limits.h"
+#include "common/sys.h"
 
 static bool
 url_safe(const char *s)
@@ -57,7 +58,7 @@ read_token(const hd_access_role *role, char **out, hd_err *err)
 		return hd_err_set(err, HD_ERR_IO, "the delegation token file of role '%s' does not hold a URL-safe token",
 		                  role->name);
 	}
-	*out = strdup(b);
+	*out = hd_strdup(b);
 	explicit_bzero(buf, sizeof buf);
 	return *out ? HD_OK : hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 }
@@ -84,14 +85,13 @@ hd_webhdfs_use_role(hd_webhdfs *w, const hd_access_role *role, hd_err *err)
 		return HD_OK;
 	}
 	if (strcmp(role->hdfs_auth, "kerberos") == 0) {
-		char cc[128];
 		if ((r = hd_access_check_private(role->keytab, err)) != HD_OK)
 			return hd_err_set(err, r, "role '%s' authenticates to HDFS with Kerberos, but its keytab is missing or "
 			                  "not private (hdcopy role create %s --replace --keytab FILE --principal P …)",
 			                  role->name, role->name);
-		snprintf(cc, sizeof cc, "MEMORY:hdcopy-%s", role->name);
-		if (setenv("KRB5_CLIENT_KTNAME", role->keytab, 1) != 0 || setenv("KRB5CCNAME", cc, 1) != 0)
-			return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
+		if ((r = hd_krb5_login(role->name, role->principal, role->keytab, w->ccache, sizeof w->ccache, err)) !=
+		    HD_OK)
+			return r;
 		free(w->user);
 		w->user = NULL;
 		if (w->token) {
@@ -103,7 +103,7 @@ hd_webhdfs_use_role(hd_webhdfs *w, const hd_access_role *role, hd_err *err)
 		return HD_OK;
 	}
 	if (role->hdfs_user[0]) {
-		char *u = strdup(role->hdfs_user);
+		char *u = hd_strdup(role->hdfs_user);
 		if (!u)
 			return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
 		free(w->user);

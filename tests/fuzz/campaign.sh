@@ -11,7 +11,7 @@
 # At the end it prints executions and coverage per target, and the corpus size.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-fz=tests/fuzz
+fz=$PWD/tests/fuzz   # absolute: the fuzzer runs from $build/campaign
 build=${FUZZ_BUILD:-$PWD/build-fuzz}
 hours=1 jobs=$(nproc)
 targets=()
@@ -51,9 +51,10 @@ for t in "${targets[@]}"; do
 	"$build/fuzz_$t" -merge=1 -rss_limit_mb=2560 -timeout=25 -max_len=16384 "$merged" "$fz/corpus/$t" "$new" \
 		> "$build/campaign/$t-merge.log" 2>&1
 	rm -rf "${fz:?}/corpus/$t"; mv "$merged" "$fz/corpus/$t"
-	execs=$(grep -o 'exec/s: [0-9]*' "$build/campaign/$t-fuzz.log" | tail -n 1)
-	runs=$(grep -Eo '#[0-9]+' "$build/campaign/$t-fuzz.log" | tail -n 1)
-	cov=$(grep -Eo 'cov: [0-9]+' "$build/campaign/$t-fuzz.log" | tail -n 1)
+	# (-fork's lines read "#N: cov: C ft: F corp: K exec/s E"; a log without them must not stop the script)
+	execs=$( { grep -Eo 'exec/s:? [0-9]+' "$build/campaign/$t-fuzz.log" || true; } | tail -n 1)
+	runs=$( { grep -Eo '^#[0-9]+' "$build/campaign/$t-fuzz.log" || true; } | tail -n 1)
+	cov=$( { grep -Eo 'cov: [0-9]+' "$build/campaign/$t-fuzz.log" || true; } | tail -n 1)
 	n=$(find "$art" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
 	printf '   fuzz_%-12s %s executions (last worker line), %s, %s; corpus %d inputs; %d findings in %s\n' \
 		"$t" "${runs:-?}" "${execs:-?}" "${cov:-?}" "$(find "$fz/corpus/$t" -type f | wc -l)" "$n" "$art"

@@ -52,6 +52,12 @@ command -v "$CC" >/dev/null || { echo "run.sh: $CC not found (scripts/deps.sh in
 # The project sources the parsers live in: everything the targets reach, nothing that needs a server.
 lib_srcs=$(ls src/common/*.c src/copy/*.c src/codec/*.c src/format/*.c src/convert/*.c \
 	src/source/hjson.c src/source/manifest.c)
+# Sources only some targets link (serve's readers: no libevent or libpq needed), compiled like the library's.
+extra_srcs() {
+	case "$1" in
+	serve_proto) echo src/serve/proto.c src/serve/classify.c ;;
+	esac
+}
 libs="-lz -lbz2 -lzstd -lisal -llzo2 -lm -lpthread"
 warn="-Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wvla -Wno-format-nonliteral"
 defs="-D_GNU_SOURCE -DHD_VERSION=\"fuzz\" -I$root/src -I$root/include -I$root/$fz"
@@ -72,14 +78,18 @@ build_variant() {
 		printf 'all:'
 		for t in "${targets[@]}"; do printf ' fuzz_%s' "$t"; done
 		echo
-		for s in $lib_srcs; do
+		local extra
+		extra=$(for t in "${targets[@]}"; do extra_srcs "$t"; done | tr ' ' '\n' | sort -u)
+		for s in $lib_srcs $extra; do
 			o=${s//\//_}
 			printf 'obj/%s: %s\n\t$(CC) $(CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@\n' \
 				"${o%.c}.o" "$root/$s"
 		done
 		for t in "${targets[@]}"; do
-			printf 'fuzz_%s: %s $(OBJS)\n\t$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -MF obj/fuzz_%s.d %s $(OBJS) $(LIBS) -o $@\n' \
-				"$t" "$root/$fz/fuzz_$t.c" "$t" "$root/$fz/fuzz_$t.c"
+			local xo=""
+			for s in $(extra_srcs "$t"); do o=${s//\//_}; xo="$xo obj/${o%.c}.o"; done
+			printf 'fuzz_%s: %s $(OBJS)%s\n\t$(CC) $(CFLAGS) $(LDFLAGS) -MMD -MP -MF obj/fuzz_%s.d %s $(OBJS)%s $(LIBS) -o $@\n' \
+				"$t" "$root/$fz/fuzz_$t.c" "$xo" "$t" "$root/$fz/fuzz_$t.c" "$xo"
 		done
 		echo '-include obj/*.d'
 	} > "$dir/Makefile"
@@ -99,6 +109,7 @@ cov_sources() {
 	dtfmt) echo src/convert/datetime.c ;;
 	hjson) echo src/source/hjson.c ;;
 	manifest) echo src/source/manifest.c ;;
+	serve_proto) echo src/serve/proto.c src/serve/classify.c ;;
 	*) echo src ;;
 	esac
 }

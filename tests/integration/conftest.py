@@ -16,6 +16,27 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "tests" / "scripts"
 HDCOPY = os.environ.get("HDCOPY_BIN", str(ROOT / "build" / "hdcopy"))
+
+
+def _valgrind_wrapper(binary: str) -> str:
+    """HDCOPY_VALGRIND=1 (scripts/valgrind.sh): run every hdcopy under valgrind memcheck. HDCOPY becomes a script
+    that execs valgrind (same pid, so tests that signal or kill hdcopy still reach it) with the report in
+    $HDCOPY_VALGRIND_LOGS/vg.<pid>.log instead of stderr (tests compare stderr); -q leaves a clean run's log empty.
+    A memory error or a definite/indirect leak makes hdcopy exit 97. Use a build without sanitizers."""
+    logs = Path(os.environ.get("HDCOPY_VALGRIND_LOGS") or tempfile.mkdtemp(prefix="hdcopy-vg-", dir="/tmp"))
+    logs.mkdir(parents=True, exist_ok=True)
+    wrapper = logs / "hdcopy"
+    args = ["valgrind", "-q", "--tool=memcheck", "--error-exitcode=97", "--leak-check=full",
+            "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
+            "--track-origins=yes", "--num-callers=30", f"--suppressions={ROOT / 'tests' / 'valgrind.supp'}",
+            f"--log-file={logs}/vg.%p.log", binary]
+    wrapper.write_text("#!/bin/sh\nexec " + " ".join(f"'{a}'" for a in args) + ' "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+if os.environ.get("HDCOPY_VALGRIND") == "1":
+    HDCOPY = _valgrind_wrapper(HDCOPY)
 _db_counter = itertools.count(1)
 NULL_MARK = "\x02NULL\x02"  # psql prints NULL as this, so tests can tell NULL from ''
 

@@ -91,9 +91,13 @@ def test_conflicting_options_exit_2(db, tmp_path):
 
 def test_unknown_cluster_and_out_of_scope_sources_exit_2(db):
     make_table(db)
-    r = run_hdcopy("COPY venue FROM 'emr://j-1H7OUO3B52HI5/myoutput/part*' IAM_ROLE 'arn:aws:iam::0123456789012:role/MyRedshiftRole'", db=db)
+    r = run_hdcopy("COPY venue FROM 'emr://j-1H7OUO3B52HI5/myoutput/part*'", db=db)
     assert r.returncode == 2
     assert "no cluster 'j-1H7OUO3B52HI5'" in r.stderr
+    # A named role is checked first, and must exist even while no role was ever created (exit 3, nothing read).
+    r = run_hdcopy("COPY venue FROM 'emr://j-1H7OUO3B52HI5/myoutput/part*' IAM_ROLE 'arn:aws:iam::0123456789012:role/MyRedshiftRole'", db=db)
+    assert r.returncode == 3
+    assert "role 'MyRedshiftRole' does not exist" in r.stderr
     r = run_hdcopy("COPY venue FROM 's3://mybucket/data/venue' IAM_ROLE default", db=db)
     assert r.returncode == 2
     assert "not supported" in r.stderr

@@ -118,3 +118,60 @@ def test_progress_on_a_terminal_and_silent_otherwise(db, escaped):
     db.sql("TRUNCATE t")
     r = run_hdcopy("--slices", "1", f"COPY t FROM '{escaped}' ESCAPE", db=db)
     assert r.returncode == 0 and "MB/s" not in r.stderr
+
+
+
+
+@pytest.fixture(params=["pg", "pg_no2pc", "sqlite"])
+def ptarget(request, tmp_path_factory):
+    """Each way slices write: PostgreSQL two-phase commit, PostgreSQL's one writer (no prepared transactions) and
+    SQLite's one writer."""
+    if request.param == "pg":
+        db = request.getfixturevalue("db")
+        db.method = "two-phase commit"
+        yield db
+        return
+    if request.param == "sqlite":
+        db = SqliteDatabase(tmp_path_factory.mktemp("sqlite") / "t.db")
+        db.method = "single transaction, one writer"
+        yield db
+        return
+    server = request.getfixturevalue("pg_server_no2pc")
+    name = f"w{os.getpid()}_{request.node.name[-12:].strip('[]-').replace('-', '_')}"
+    server.psql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", check=False)
+    server.psql("postgres", f"CREATE DATABASE {name}")
+    db = Database(server, name)
+    db.method = "single transaction, one writer"
+    yield db
+    server.psql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", check=False)
+
+
+@pytest.mark.parametrize("codec", ["gzip", "zstd"])
+def test_compressed_parts_across_slices_with_rejects(ptarget, tmp_path, codec):
+    """Every thread at once: 4 slices, each file decompressed on a prefetch thread of its own, rejected rows flushed
+    by several slices through the shared error channel while rows are written (more than a batch of 64 per slice),
+    rows through per-slice transactions (two-phase commit) or the one writer's queue; then a MAXERROR passed in the
+    middle, which must stop every slice and load nothing. scripts/tsan.sh runs this under ThreadSanitizer."""
+    import gzip
+    db = ptarget
+    db.sql("DROP TABLE IF EXISTS t; CREATE TABLE t (id int, s text)")
+    d = tmp_path / "d"
+    d.mkdir()
+    for k in range(6):
+        raw = "".join(f"{k * 10_000 + i}|row {i}\n" if i % 97 else f"bad{i}|x\n" for i in range(1, 10_001))
+        path = d / f"part-{k}.{'gz' if codec == 'gzip' else 'zst'}"
+        if codec == "gzip":
+            path.write_bytes(gzip.compress(raw.encode()))
+        else:
+            (tmp_path / "raw").write_text(raw)
+            subprocess.run(["zstd", "-q", "-f", "-o", str(path), str(tmp_path / "raw")], check=True)
+    bad = 6 * len(range(97, 10_001, 97))
+    copy = load_json(db, "--slices", "4", f"COPY t FROM '{d}/' {codec.upper()} MAXERROR {bad}")
+    assert copy["slices"] == 4 and copy["rows_loaded"] == 60_000 - bad and copy["rows_rejected"] == bad
+    assert copy["commit_method"] == db.method
+    assert db.sql("SELECT count(*), count(DISTINCT id) FROM t") == [[str(60_000 - bad)] * 2]
+    assert int(db.sql(f"SELECT count(*) FROM {db.errors_table}")[0][0]) == bad
+    db.sql("DELETE FROM t")
+    r = run_hdcopy("--slices", "4", f"COPY t FROM '{d}/' {codec.upper()} MAXERROR {bad // 2}", db=db)
+    assert r.returncode == 1 and "Load into table 't' failed" in r.stderr, r.stderr
+    assert db.count("t") == 0

@@ -331,3 +331,25 @@ def test_role_command_line(env):
     assert out.returncode == 2
     out = run_hdcopy("GRANT ASSUMEROLE ON 'etl' TO alice FOR UNLOAD", db=env.conn())
     assert out.returncode == 2 and "only COPY" in out.stderr
+
+
+def test_jsonpaths_file_is_inside_the_roles_policy(env):
+    """A jsonpaths file is read with the role's identity, so the role's path globs cover it as they cover data:
+    one outside them is refused before any request (exit 3), one inside loads."""
+    create_etl(env)
+    write(env.data / "sales" / "rows.json", '{"a": 1, "b": "x"}\n{"a": 2, "b": "y"}\n')
+    write(env.data / "sales" / "paths.json", '{"jsonpaths": ["$.a", "$.b"]}')
+    write(env.data / "elsewhere.json", '{"jsonpaths": ["$.a", "$.b"]}')
+    src = env.data / "sales" / "rows.json"
+    role = "IAM_ROLE 'arn:aws:iam::123456789012:role/etl'"
+    out = env.run(f"COPY t FROM '{src}' {role} JSON '{env.data / 'elsewhere.json'}'")
+    assert out.returncode == 3, out.stderr
+    assert "role 'etl' may not read" in out.stderr and "jsonpaths file" in out.stderr, out.stderr
+    Counting.hits.clear()
+    out = env.run(f"COPY t FROM '{src}' {role} JSON 'emr://j-count/elsewhere/paths.json'")
+    assert out.returncode == 3 and "jsonpaths file" in out.stderr, out.stderr
+    assert Counting.hits == []
+    assert env.db.count("t") == 0
+    out = env.run(f"COPY t FROM '{src}' {role} JSON '{env.data / 'sales' / 'paths.json'}'")
+    assert out.returncode == 0, out.stderr
+    assert env.db.sql("SELECT id, v FROM t ORDER BY id") == [["1", "x"], ["2", "y"]]

@@ -75,6 +75,8 @@ def scram_pg():
     sql = ["SET password_encryption = 'scram-sha-256'"]
     for user in ("alice", "mallory"):
         sql.append(f"CREATE ROLE {user} LOGIN PASSWORD '{PASSWORDS[user]}'")
+    # A Redshift COPY from a file on serve's host is PostgreSQL's COPY FROM 'file' rule: alice may, mallory may not.
+    sql.append("GRANT pg_read_server_files TO alice")
     sql += ["SET password_encryption = 'md5'", f"CREATE ROLE md5user LOGIN PASSWORD '{PASSWORDS['md5user']}'"]
     subprocess.run(su + ["-c", "; ".join(sql)], check=True, capture_output=True)
     hba = os.path.join(server.dir, "data", "pg_hba.conf")
@@ -226,7 +228,8 @@ def test_failed_copy_in_transaction_aborts_it(serve, sdb, tmp_path):
 def test_user_without_insert_is_refused(serve, sdb, tmp_path):
     """The load runs with the session user's privileges (role=<current_user> on every load connection): a user
     without INSERT gets PostgreSQL's permission error as SQLSTATE 42501, nothing is loaded, and the session
-    goes on; the same user may load a table it owns."""
+    goes on. A file on serve's host needs what PostgreSQL's COPY FROM 'file' needs (superuser or
+    pg_read_server_files): mallory may not read one even into a table she owns; alice, a member, may."""
     f = write(tmp_path / "t.txt", "1\n2\n")
     sdb.sql("CREATE TABLE t (id int); GRANT SELECT ON t TO mallory")
     out = serve.psql(sdb.name, "mallory", "-At", "-v", "VERBOSITY=verbose", input=(
@@ -234,24 +237,29 @@ def test_user_without_insert_is_refused(serve, sdb, tmp_path):
         "SELECT count(*) FROM mine;\n"))
     assert re.search(r'ERROR:  42501: permission denied: user "mallory" may not INSERT into "t"', out.stderr), \
         out.stderr
+    assert re.search(r'ERROR:  42501: user "mallory" may not read files on the loader\'s host: .*'
+                     r'GRANT pg_read_server_files TO mallory', out.stderr), out.stderr
     assert "still here" in out.stdout
     assert sdb.count("t") == 0
-    assert sdb.count("mine") == 2
+    assert sdb.count("mine") == 0
+    out = serve.psql(sdb.name, "alice", "-At", input=(
+        f"CREATE TABLE hers (id int);\nCOPY hers FROM '{f}';\nSELECT count(*) FROM hers;\n"))
+    assert "COPY 2" in out.stdout and out.stdout.strip().endswith("2"), out.stderr
     assert no_prepared(sdb)
 
 
 def test_postgres_own_copy_forms_are_relayed(serve, sdb, tmp_path):
     """COPY … TO STDOUT and COPY (query) TO STDOUT are PostgreSQL's: relayed. A COPY of PostgreSQL's own syntax
-    from a server file reaches PostgreSQL, which applies its own rule (alice may not read server files); a Redshift
+    from a server file reaches PostgreSQL, which applies its own rule (mallory may not read server files); a Redshift
     COPY together with other statements in one Query is refused with a clear message."""
     f = write(tmp_path / "t.txt", "1\n2\n")
-    sdb.sql("CREATE TABLE t (id int); INSERT INTO t VALUES (7), (8); GRANT SELECT, INSERT ON t TO alice")
+    sdb.sql("CREATE TABLE t (id int); INSERT INTO t VALUES (7), (8); GRANT SELECT, INSERT ON t TO alice, mallory")
     out = serve.psql(sdb.name, "alice", "-At", "-c", "COPY t TO STDOUT")
     assert out.returncode == 0 and out.stdout.split() == ["7", "8"], out.stderr
     out = serve.psql(sdb.name, "alice", "-At", "-c", "COPY (SELECT id * 2 FROM t ORDER BY 1) TO STDOUT")
     assert out.stdout.split() == ["14", "16"]
-    out = serve.psql(sdb.name, "alice", "-At", "-c", f"COPY t FROM '{f}' WITH (FORMAT text)")
-    assert "pg_read_server_files" in out.stderr
+    out = serve.psql(sdb.name, "mallory", "-At", "-c", f"COPY t FROM '{f}' WITH (FORMAT text)")
+    assert "pg_read_server_files" in out.stderr and "loader's host" not in out.stderr, out.stderr
     out = serve.psql(sdb.name, "alice", "-At", "-c", f"SELECT 1; COPY t FROM '{f}'")
     assert "must be sent as a query of its own" in out.stderr
     assert sdb.count("t") == 2

@@ -343,13 +343,16 @@ def test_named_profile_from_iam_role(lab, db):
     h = lab.hosts["h1"]
     p = write_part(lab, "role.txt", "h1", range(3))
     m = manifest(lab, [entry(h, f"cat {p}", publickey=h.host_key_pub)], "role.json")
-    # No such profile: a clear error naming it, before any connection.
+    # A named role must exist, even while the catalog is empty (secure default): refused before any connection.
     out = loader(lab, f"COPY t FROM '{m}' IAM_ROLE 'arn:aws:iam::123456789012:role/loaders' SSH", db=db)
-    assert out.returncode == 2 and "credential profile 'loaders' not found" in out.stderr
-    # Access keys select the profile named by the key id; the secret is never echoed.
+    assert out.returncode == 3 and "role 'loaders' does not exist" in out.stderr, out.stderr
+    # Access keys name the role (and profile) by the key id; the secret is never echoed.
     out = loader(lab, f"COPY t FROM '{m}' ACCESS_KEY_ID 'AKIAEXAMPLE' SECRET_ACCESS_KEY 'wJalrSECRET' SSH", db=db)
-    assert out.returncode == 2 and "credential profile 'AKIAEXAMPLE' not found" in out.stderr
+    assert out.returncode == 3 and "role 'AKIAEXAMPLE' does not exist" in out.stderr, out.stderr
     assert "wJalrSECRET" not in out.stderr + out.stdout
+    # The role exists (its policy: the manifest's directory and the host) but its profile does not yet: defaults.
+    out = loader(lab, "role", "create", "loaders", "--path", f"{lab.data}/**", "--host", h.ip, db=db)
+    assert out.returncode == 0, out.stderr
     prof = lab.home / "profiles" / "loaders"
     prof.write_text(f"key = id_ed25519\nuser = root\nconnect_timeout = 5\n")
     os.chmod(prof, 0o600)
