@@ -65,10 +65,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include "common/sys.h"
 
 #define HIGH_WATER (1u << 20) /* a peer's output above this stops reading this side */
+#define READ_CHUNK 65536      /* what one read of a plain socket asks for */
 #define DEFAULT_MAX_CLIENTS 1000
 
 typedef struct server {
@@ -101,6 +103,7 @@ typedef struct conn {
 	server *sv;
 	int id;
 	struct bufferevent *cli, *up;
+	struct event *cli_rd, *up_rd; /* serve's own reading of a plain socket (see sock_read); NULL: libevent reads */
 	struct event *done_ev;      /* a job came back (made active by the job's thread) */
 	struct event *kick_ev;      /* process buffered input / finish closing, from the top of the loop */
 	phase ph;
@@ -182,6 +185,31 @@ logf_(const server *sv, bool verbose_only, const char *fmt, ...)
 
 /* ---- plumbing ---------------------------------------------------------------------------------------------------- */
 
+/* Start or stop reading side b: serve's own read event for a plain socket, the bufferevent's otherwise. */
+static void
+reading(conn *c, struct bufferevent *b, bool on)
+{
+	struct event *ev;
+	if (!b)
+		return;
+	ev = b == c->cli ? c->cli_rd : b == c->up ? c->up_rd : NULL;
+	if (ev)
+		(void)(on ? event_add(ev, NULL) : event_del(ev));
+	else if (on)
+		bufferevent_enable(b, EV_READ);
+	else
+		bufferevent_disable(b, EV_READ);
+}
+
+static void
+drop_reader(struct event **ev)
+{
+	if (*ev) {
+		event_free(*ev);
+		*ev = NULL;
+	}
+}
+
 static void
 hold(conn *c, bool client, bool on)
 {
@@ -190,9 +218,9 @@ hold(conn *c, bool client, bool on)
 	if (!b)
 		return;
 	if (on)
-		bufferevent_disable(b, EV_READ);
+		reading(c, b, false);
 	else if (!(client ? c->cli_throttled : c->up_throttled))
-		bufferevent_enable(b, EV_READ);
+		reading(c, b, true);
 }
 
 /* After writing to dst: stop reading src while dst's output is above HIGH_WATER (dst's write callback resumes). */
@@ -202,7 +230,7 @@ throttle(conn *c, bool src_is_client)
 	struct bufferevent *dst = src_is_client ? c->up : c->cli, *src = src_is_client ? c->cli : c->up;
 	if (dst && src && evbuffer_get_length(bufferevent_get_output(dst)) > HIGH_WATER) {
 		*(src_is_client ? &c->cli_throttled : &c->up_throttled) = true;
-		bufferevent_disable(src, EV_READ);
+		reading(c, src, false);
 	}
 }
 
@@ -706,7 +734,8 @@ start_tls(conn *c)
 		c->ph = PH_CLOSING;
 		return;
 	}
-	bufferevent_enable(under, EV_WRITE); /* under TLS, libevent writes (pump() leaves TLS sides alone) */
+	drop_reader(&c->cli_rd); /* under TLS, libevent reads and writes (sock_read and pump() leave TLS sides alone) */
+	bufferevent_enable(under, EV_READ | EV_WRITE);
 	bufferevent_write(under, "S", 1);
 	if (!(b = hd_tls_wrap(c->sv->tls, c->sv->base, under))) {
 		c->cli = NULL; /* libevent has released it (see hd_tls_wrap) */
@@ -1434,14 +1463,14 @@ drained(conn *c, struct bufferevent *b)
 	if (b == c->up && c->cli_throttled) {
 		c->cli_throttled = false;
 		if (!c->hold_cli)
-			bufferevent_enable(c->cli, EV_READ);
+			reading(c, c->cli, true);
 		process_client(c);
 		return true;
 	}
 	if (b == c->cli && c->up_throttled) {
 		c->up_throttled = false;
 		if (!c->hold_up && c->up)
-			bufferevent_enable(c->up, EV_READ);
+			reading(c, c->up, true);
 		process_upstream(c);
 		return true;
 	}
@@ -1507,6 +1536,71 @@ on_read(struct bufferevent *b, void *arg)
 	pump(c);
 }
 
+/*
+ * Reading. A plain socket is read by serve itself, with one readv() into the bufferevent's input buffer per
+ * readiness, not by the bufferevent: libevent 2.1 asks ioctl(FIONREAD) before every read, a system call per relayed
+ * message that pgbouncer does not make (docs/BENCHMARKS.md, Front door). The bufferevent keeps its buffers, its
+ * writing and its events; only EV_READ moves to c->cli_rd / c->up_rd (reading()). A TLS side and an upstream that is
+ * still connecting keep libevent's reading.
+ */
+static void on_event(struct bufferevent *b, short what, void *arg);
+
+static void
+sock_read(conn *c, struct bufferevent *b, evutil_socket_t fd)
+{
+	struct evbuffer *in = bufferevent_get_input(b);
+	struct evbuffer_iovec v[2];
+	struct iovec io[2];
+	ssize_t got = -1;
+	int n, k;
+
+	evbuffer_unfreeze(in, 0); /* a socket bufferevent keeps its input's end frozen outside its own reads */
+	n = evbuffer_reserve_space(in, READ_CHUNK, v, 2);
+	if (n > 0) {
+		for (k = 0; k < n; k++) {
+			io[k].iov_base = v[k].iov_base;
+			io[k].iov_len = v[k].iov_len;
+		}
+		do
+			got = readv(fd, io, n);
+		while (got < 0 && errno == EINTR);
+		if (got > 0) {
+			size_t left = (size_t)got;
+			for (k = 0; k < n && left > 0; k++) {
+				if (v[k].iov_len > left)
+					v[k].iov_len = left;
+				left -= v[k].iov_len;
+			}
+			evbuffer_commit_space(in, v, k);
+		}
+	}
+	evbuffer_freeze(in, 0);
+	if (got > 0) {
+		on_read(b, c);
+		return;
+	}
+	if (got < 0 && n > 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	reading(c, b, false); /* as libevent does: no more reading after the end or an error */
+	on_event(b, BEV_EVENT_READING | (got == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR), c);
+}
+
+static void
+on_cli_readable(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+	(void)what;
+	sock_read(c, c->cli, fd);
+}
+
+static void
+on_up_readable(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+	(void)what;
+	sock_read(c, c->up, fd);
+}
+
 static void
 on_write(struct bufferevent *b, void *arg)
 {
@@ -1522,8 +1616,16 @@ on_event(struct bufferevent *b, short what, void *arg)
 {
 	conn *c = arg;
 	if (what & BEV_EVENT_CONNECTED) { /* the upstream's connect, or the end of a client's TLS handshake */
-		if (b == c->up && evbuffer_get_length(bufferevent_get_output(b)) == 0)
-			bufferevent_disable(b, EV_WRITE); /* connected with nothing to send: pump() writes from now on */
+		if (b == c->up) {
+			bool want = bufferevent_get_enabled(b) & EV_READ;
+			if (evbuffer_get_length(bufferevent_get_output(b)) == 0)
+				bufferevent_disable(b, EV_WRITE); /* connected with nothing to send: pump() writes from now on */
+			if (!c->up_rd &&
+			    (c->up_rd = event_new(c->sv->base, bufferevent_getfd(b), EV_READ | EV_PERSIST, on_up_readable, c))) {
+				bufferevent_disable(b, EV_READ); /* from now on serve reads it (sock_read) */
+				reading(c, b, want);
+			}
+		}
 		return;
 	}
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
@@ -1543,11 +1645,12 @@ on_event(struct bufferevent *b, short what, void *arg)
 			         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 			client_error(c, "FATAL", "08006", m, 0);
 		}
+		drop_reader(&c->up_rd);
 		bufferevent_free(c->up);
 		c->up = NULL;
 		if (c->cli && evbuffer_get_length(bufferevent_get_output(c->cli)) > 0 && !c->closing) {
 			c->ph = PH_CLOSING;
-			bufferevent_disable(c->cli, EV_READ);
+			reading(c, c->cli, false);
 			pump(c); /* the last words, then drained() closes */
 			return;
 		}
@@ -1589,6 +1692,8 @@ conn_close(conn *c)
 		return;
 	c->closing = true;
 	c->ph = PH_CLOSING;
+	drop_reader(&c->cli_rd);
+	drop_reader(&c->up_rd);
 	if (c->cli) {
 		bufferevent_free(c->cli);
 		c->cli = NULL;
@@ -1659,9 +1764,11 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, i
 	c->sv = sv;
 	c->id = ++sv->next_id;
 	c->cli = bufferevent_socket_new(sv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->cli_rd = event_new(sv->base, fd, EV_READ | EV_PERSIST, on_cli_readable, c);
 	c->done_ev = event_new(sv->base, -1, 0, on_job_done, c);
 	c->kick_ev = event_new(sv->base, -1, 0, on_kick, c);
-	if (!c->cli || !c->done_ev || !c->kick_ev) {
+	if (!c->cli || !c->cli_rd || !c->done_ev || !c->kick_ev) {
+		drop_reader(&c->cli_rd);
 		if (c->cli)
 			bufferevent_free(c->cli);
 		else
@@ -1681,7 +1788,7 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, i
 	bufferevent_setcb(c->cli, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->cli, EV_WRITE, HIGH_WATER / 4, 0);
 	bufferevent_disable(c->cli, EV_WRITE); /* pump() writes (see write_now) */
-	bufferevent_enable(c->cli, EV_READ);
+	reading(c, c->cli, true);                /* and sock_read() reads */
 }
 
 static void
