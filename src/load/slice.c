@@ -205,7 +205,8 @@ run_unit(hd_slice *sl, int ui, hd_err *err)
 		}
 		if (st == HD_REC_ERROR) {
 			r = err->code ? err->code : HD_ERR_IO;
-			hd_err_prefix(err, "%s", u->name);
+			if (!strstr(err->msg, u->name)) /* name the unit once: most sources' messages already do */
+				hd_err_prefix(err, "%s", u->name);
 			break;
 		}
 		if (rec.line > (uint64_t)fr->lines)

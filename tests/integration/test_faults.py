@@ -88,6 +88,7 @@ def test_eio_after_every_row_was_sent_commits_nothing(db, tmp_path, faults_built
     line = clean_failure(r)
     assert r.returncode == 1
     assert f"cannot read '{f}': Input/output error" in line
+    assert line.count(str(f)) == 1, line  # the file is named once, not once per layer
     assert db.rows("t") == [["0", "before", "2024-01-01"]]
     no_prepared(db)
 
