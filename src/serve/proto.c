@@ -381,70 +381,49 @@ hd_pgp_put_notice(hd_pgp_buf *b, char type, const char *severity, const char *sq
 	return HD_OK;
 }
 
-hd_code
-hd_pgp_put_complete(hd_pgp_buf *b, const char *tag)
+/* A message whose body is n bytes at body (none when n is 0): whole, or not at all. */
+static hd_code
+put_msg(hd_pgp_buf *b, char type, const void *body, size_t n)
 {
 	size_t at, mark = b->len;
 	hd_code r;
-	if ((r = begin(b, 'C', &at)) || (r = put_str(b, tag))) {
+	if ((r = begin(b, type, &at)) || (n && (r = put(b, body, n)))) {
 		b->len = mark;
 		return r;
 	}
 	end(b, at);
 	return HD_OK;
+}
+
+hd_code
+hd_pgp_put_complete(hd_pgp_buf *b, const char *tag)
+{
+	return put_msg(b, 'C', tag, strlen(tag) + 1);
 }
 
 hd_code
 hd_pgp_put_ready(hd_pgp_buf *b, char status)
 {
-	size_t at, mark = b->len;
-	hd_code r;
-	if ((r = begin(b, 'Z', &at)) || (r = put(b, &status, 1))) {
-		b->len = mark;
-		return r;
-	}
-	end(b, at);
-	return HD_OK;
+	return put_msg(b, 'Z', &status, 1);
 }
 
 hd_code
 hd_pgp_put_query(hd_pgp_buf *b, const char *sql)
 {
-	size_t at, mark = b->len;
-	hd_code r;
-	if ((r = begin(b, 'Q', &at)) || (r = put_str(b, sql))) {
-		b->len = mark;
-		return r;
-	}
-	end(b, at);
-	return HD_OK;
+	return put_msg(b, 'Q', sql, strlen(sql) + 1);
 }
 
 hd_code
 hd_pgp_put_empty(hd_pgp_buf *b, char type)
 {
-	size_t at, mark = b->len;
-	hd_code r;
-	if ((r = begin(b, type, &at))) {
-		b->len = mark;
-		return r;
-	}
-	end(b, at);
-	return HD_OK;
+	return put_msg(b, type, NULL, 0);
 }
 
 hd_code
 hd_pgp_put_noparams(hd_pgp_buf *b)
 {
 	static const uint8_t zero[2];
-	size_t at, mark = b->len;
-	hd_code r;
-	if ((r = begin(b, 't', &at)) || (r = put(b, zero, 2))) {
-		b->len = mark;
-		return r;
-	}
-	end(b, at);
-	return HD_OK;
+	return put_msg(b, 't', zero, 2);
 }
 
 const char *

@@ -109,28 +109,6 @@ wrap(const hd_buf *script, hd_buf *cmd)
 	return r;
 }
 
-static void
-split_host(const char *spec, char *host, size_t n, int *port)
-{
-	const char *colon;
-	*port = 22;
-	if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-		size_t len = close ? (size_t)(close - spec - 1) : strlen(spec + 1);
-		snprintf(host, n, "%.*s", (int)len, spec + 1);
-		if (close && close[1] == ':')
-			*port = atoi(close + 2);
-		return;
-	}
-	colon = strchr(spec, ':');
-	if (colon && !strchr(colon + 1, ':')) {
-		snprintf(host, n, "%.*s", (int)(colon - spec), spec);
-		*port = atoi(colon + 1);
-	} else {
-		snprintf(host, n, "%s", spec);
-	}
-}
-
 static hd_code
 record_host_key(const char *kh, const char *host, int port, const char *keyline, hd_err *err)
 {
@@ -188,7 +166,7 @@ hd_cluster_authorize(const char *id, const hd_authorize_opts *o, hd_authorize_ro
 		hd_probe_in in;
 		hd_probe_out p;
 
-		split_host(c.hosts[i], w->host, sizeof w->host, &w->port);
+		hd_probe_split_host(c.hosts[i], w->host, sizeof w->host, &w->port);
 		hd_buf_init(&script, 1u << 20);
 		hd_buf_init(&cmd, 1u << 20);
 		if (build_script(o->deauthorize, user, line, o->authorized_keys_file, w->port, addrs, naddrs, &script) ||

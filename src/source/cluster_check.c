@@ -40,29 +40,6 @@ set(hd_check_cell *c, int state, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* "host", "host:port", "[v6]:port", "[v6]" → host, port */
-static void
-split_host(const char *spec, char *host, size_t n, int *port)
-{
-	const char *colon;
-	*port = 22;
-	if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-		size_t len = close ? (size_t)(close - spec - 1) : strlen(spec + 1);
-		snprintf(host, n, "%.*s", (int)len, spec + 1);
-		if (close && close[1] == ':')
-			*port = atoi(close + 2);
-		return;
-	}
-	colon = strchr(spec, ':');
-	if (colon && !strchr(colon + 1, ':')) {
-		snprintf(host, n, "%.*s", (int)(colon - spec), spec);
-		*port = atoi(colon + 1);
-	} else {
-		snprintf(host, n, "%s", spec);
-	}
-}
-
 /* The directory to list for a path glob: everything before the first component with a glob character. */
 static void
 glob_base(const char *glob, char *out, size_t n)
@@ -166,7 +143,7 @@ hd_cluster_check(const char *id, const hd_check_opts *o, hd_check_row **rows, in
 		hd_probe_out p;
 		char hk[300];
 
-		split_host(c.hosts[i], w->host, sizeof w->host, &w->port);
+		hd_probe_split_host(c.hosts[i], w->host, sizeof w->host, &w->port);
 		snprintf(w->user, sizeof w->user, "%s", user);
 		in = (hd_probe_in){ .host = w->host, .port = w->port, .user = user, .key = key, .known_hosts = kh,
 		                    .command = HDFS_PROBE, .timeout = o->timeout > 0 ? o->timeout : 5 };

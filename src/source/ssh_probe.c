@@ -179,3 +179,26 @@ out:
 		ssh_free(s);
 	}
 }
+
+/* "host", "host:port", "[v6]:port", "[v6]" → host, port (22 when none): a cluster catalog's host entry. */
+void
+hd_probe_split_host(const char *spec, char *host, size_t n, int *port)
+{
+	const char *colon;
+	*port = 22;
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+		size_t len = close ? (size_t)(close - spec - 1) : strlen(spec + 1);
+		snprintf(host, n, "%.*s", (int)len, spec + 1);
+		if (close && close[1] == ':')
+			*port = atoi(close + 2);
+		return;
+	}
+	colon = strchr(spec, ':');
+	if (colon && !strchr(colon + 1, ':')) {
+		snprintf(host, n, "%.*s", (int)(colon - spec), spec);
+		*port = atoi(colon + 1);
+	} else {
+		snprintf(host, n, "%s", spec);
+	}
+}

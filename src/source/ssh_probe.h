@@ -4,6 +4,7 @@
 #ifndef HD_SOURCE_SSH_PROBE_H
 #define HD_SOURCE_SSH_PROBE_H
 
+#include <stddef.h>
 #include <stdbool.h>
 
 enum { HD_PROBE_NOT_RUN = 0, HD_PROBE_OK = 1, HD_PROBE_FAIL = 2 };
@@ -30,5 +31,7 @@ typedef struct hd_probe_out {
 } hd_probe_out;
 
 void hd_probe_run(const hd_probe_in *in, hd_probe_out *out);
+/* A cluster catalog's host entry, "host", "host:port", "[v6]:port" or "[v6]", split (port 22 when none). */
+void hd_probe_split_host(const char *spec, char *host, size_t n, int *port);
 
 #endif
