@@ -19,6 +19,12 @@
  * Output: hd_numeric.digits has no leading or trailing zeros (ndigits == 0 is zero, weight10 0, neg false). When the
  * kept digits are one contiguous run of the field and no rounding carried, digits points into the field; otherwise
  * they are written into scratch (≤ field length + 1 bytes), valid as long as scratch isn't grown or reset.
+ *
+ * Two paths: hd_conv_numeric_ first tries the common shape — [sign] digits [. digits] between optional white space,
+ * at most 40 bytes, extra fraction digits only to truncate (or, with ROUNDEC, to round down) — in one scan, joining
+ * integer and fraction digits in scratch only when both are left after trimming zeros. Anything else (an exponent,
+ * rounding up, overflow, a malformed field, a scratch buffer that would have to grow) goes to num_general, which
+ * handles the whole grammar and alone reports errors; the fast path only accepts, with num_general's result.
  */
 #include "convert/convert_int.h"
 
@@ -47,9 +53,10 @@ numfail_overflow(const hd_column *col, const char *p, size_t n, hd_convfail *fai
 	return hd_conv_fail_(fail, 1204, "Overflow, Value '%s', Type: Decimal", q);
 }
 
-int
-hd_conv_numeric_(const hd_column *col, const hd_conv_opts *o, const char *p, size_t n, hd_value *out,
-                 hd_buf *scratch, hd_convfail *fail)
+/* Any text: the whole grammar above, truncation or rounding, every check and error. */
+static int __attribute__((noinline))
+num_general(const hd_column *col, const hd_conv_opts *o, const char *p, size_t n, hd_value *out, hd_buf *scratch,
+            hd_convfail *fail)
 {
 	size_t b = 0, e = n, i, ib, ie, fb = 0, fe = 0, nint, nfrac, k;
 	bool neg = false;
@@ -220,5 +227,115 @@ zero:
 	out->u.num.ndigits = 0;
 	out->u.num.weight10 = 0;
 	out->u.num.neg = false;
+	return HD_CONV_OK;
+}
+
+#define NUM_FAST_LEN 40 /* fast path fields: sign, point and up to 38 digits — far from the unconstrained limits */
+
+static inline bool
+num_isdigit(char c)
+{
+	return (unsigned)((unsigned char)c - '0') <= 9;
+}
+
+int
+hd_conv_numeric_(const hd_column *col, const hd_conv_opts *o, const char *p, size_t n, hd_value *out,
+                 hd_buf *scratch, hd_convfail *fail)
+{
+	size_t b = 0, m = n, i, ib, ie, fb, fe, k, e, nd;
+	long s, weight;
+	const char *digits;
+	bool neg;
+
+	/* The fast path: [blanks] [sign] digits [. digits] [blanks], digits kept fitting p - s, fraction digits past the
+	 * column's scale only to truncate (or with ROUNDEC, when the first dropped digit rounds down). Anything else —
+	 * an exponent, a stray byte, rounding up, overflow, a scratch buffer to grow — goes to num_general, which makes
+	 * the same result or reports the error; this path only ever accepts. */
+	if (n == 0)
+		return num_general(col, o, p, n, out, scratch, fail);
+	if ((unsigned char)p[0] <= ' ' || (unsigned char)p[n - 1] <= ' ') { /* white space is ≤ ' ', a number's bytes not */
+		while (b < m && hd_conv_isspace_((unsigned char)p[b]))
+			b++;
+		while (m > b && hd_conv_isspace_((unsigned char)p[m - 1]))
+			m--;
+		if (b == m)
+			return num_general(col, o, p, n, out, scratch, fail);
+	}
+	if (m - b > NUM_FAST_LEN)
+		return num_general(col, o, p, n, out, scratch, fail);
+	neg = p[b] == '-';
+	i = b + (p[b] == '-' || p[b] == '+');
+	ib = i;
+	while (i < m && num_isdigit(p[i]))
+		i++;
+	ie = fb = fe = i;
+	if (i < m && p[i] == '.') {
+		fb = ++i;
+		while (i < m && num_isdigit(p[i]))
+			i++;
+		fe = i;
+	}
+	if (i != m || ie - ib + fe - fb == 0)
+		return num_general(col, o, p, n, out, scratch, fail);
+	if (col->precision > 0) {
+		s = col->scale > 0 ? col->scale : 0;
+		if ((long)(fe - fb) > s) { /* digit fb + s is 10^-(s+1), the one ROUNDEC rounds on */
+			if (o->roundec && p[fb + (size_t)s] >= '5')
+				return num_general(col, o, p, n, out, scratch, fail);
+			fe = fb + (size_t)s;
+		}
+	} else {
+		s = (long)(fe - fb);
+	}
+	while (fe > fb && p[fe - 1] == '0') /* trailing zeros of the fraction */
+		fe--;
+	for (k = ib; k < ie && p[k] == '0'; k++) /* leading zeros of the integer part */
+		;
+	if (k < ie) {
+		weight = (long)(ie - k);
+	} else {
+		for (k = fb; k < fe && p[k] == '0'; k++) /* leading zeros of the fraction */
+			;
+		if (k == fe) { /* zero */
+			out->kind = HD_V_NUMERIC;
+			out->u.num.digits = "";
+			out->u.num.ndigits = 0;
+			out->u.num.weight10 = 0;
+			out->u.num.dscale = (int16_t)s;
+			out->u.num.neg = false;
+			return HD_CONV_OK;
+		}
+		weight = -(long)(k - fb);
+	}
+	if (col->precision > 0 && weight > col->precision - s)
+		return num_general(col, o, p, n, out, scratch, fail);
+	if (k >= fb) { /* fraction digits only: a run of the field */
+		digits = p + k;
+		nd = fe - k;
+	} else if (fe == fb) { /* an integer: its digits less trailing zeros are a run of the field */
+		for (e = ie; p[e - 1] == '0'; e--)
+			;
+		digits = p + k;
+		nd = e - k;
+	} else { /* integer and fraction digits: joined in scratch, as num_general does */
+		size_t ni = ie - k, nf = fe - fb;
+		char *d;
+		nd = ni + nf;
+		if (!(nd < scratch->alloc && scratch->len < scratch->alloc - nd)) /* hd_buf_reserve's test */
+			return num_general(col, o, p, n, out, scratch, fail);
+		d = scratch->data + scratch->len;
+		for (e = 0; e < ni; e++)
+			d[e] = p[k + e];
+		for (e = 0; e < nf; e++)
+			d[ni + e] = p[fb + e];
+		scratch->len += nd;
+		digits = d;
+	}
+	out->kind = HD_V_NUMERIC;
+	out->u.num.digits = digits;
+	out->u.num.ndigits = (int32_t)nd;
+	out->u.num.weight10 = (int32_t)weight;
+	out->u.num.dscale = (int16_t)s;
+	out->u.num.neg = neg;
 	return HD_CONV_OK;
 }

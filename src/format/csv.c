@@ -47,54 +47,11 @@
 #include <string.h>
 
 #include "common/limits.h"
-#include "format/format_int.h"
+#include "format/sepreader.h"
 #include "common/sys.h"
-
-#define CSV_FIELDS_INIT 64
-
-typedef struct csv_reader {
-	hd_rdbuf rb;
-	hd_format_opts o;
-	hd_scanset set;
-	hd_classify_fn fn;
-	hd_field *fields;
-	int fcap;
-	char *scratch;     /* HD_MAX_RECORD bytes, or NULL until the first doubled quote */
-	size_t slen;       /* bytes of scratch used by the current record */
-	bool header_done;
-	hd_code failed;    /* sticky fatal error */
-} csv_reader;
-
-/* What parse() found. */
-enum { P_REC, P_BAD, P_MORE, P_EOF, P_LONG, P_NOMEM };
-
-typedef struct pstate {
-	const char *base;     /* the record's first byte */
-	const char *rec_end;  /* end of its raw bytes (line end excluded) */
-	const char *next;     /* first byte after its line end */
-	uint64_t lines;       /* LFs consumed: quoted ones + the terminator */
-	const char *why;      /* reason of a bad record */
-	int nf;
-	bool toomany;
-} pstate;
 
 static const char BAD_QUOTES[] = "Invalid quote formatting for CSV";
 static const char BAD_EOF[] = "Unterminated quoted field at end of input";
-
-static bool
-grow_fields(csv_reader *r)
-{
-	int ncap = r->fcap * 2;
-	hd_field *nf;
-	if (ncap > HD_MAX_FIELDS + 1)
-		ncap = HD_MAX_FIELDS + 1;
-	nf = hd_realloc(r->fields, (size_t)ncap * sizeof *nf);
-	if (!nf)
-		return false;
-	r->fields = nf;
-	r->fcap = ncap;
-	return true;
-}
 
 static inline bool
 is_blank(char c, char delim)
@@ -104,7 +61,7 @@ is_blank(char c, char delim)
 
 /* Copy [p, e) into scratch, each doubled quote collapsed to one. Out of line: doubled quotes are the rare path. */
 static __attribute__((noinline)) int
-undouble(csv_reader *r, const pstate *ps, const char *p, const char *e, hd_field *f)
+undouble(hd_sepreader *r, const hd_sepstate *ps, const char *p, const char *e, hd_field *f)
 {
 	const char q = r->o.quote;
 	char *out, *o;
@@ -112,11 +69,11 @@ undouble(csv_reader *r, const pstate *ps, const char *p, const char *e, hd_field
 	if (!r->scratch) {
 		r->scratch = hd_malloc(HD_MAX_RECORD);
 		if (!r->scratch)
-			return P_NOMEM;
+			return SEP_NOMEM;
 	}
 	/* the fields of a record never outnumber its raw bytes */
 	if ((size_t)(e - ps->base) > HD_MAX_RECORD)
-		return P_LONG;
+		return SEP_LONG;
 	out = o = r->scratch + r->slen;
 	while (p < e) {
 		const char *qq = memchr(p, q, (size_t)(e - p));
@@ -133,11 +90,11 @@ undouble(csv_reader *r, const pstate *ps, const char *p, const char *e, hd_field
 	f->p = out;
 	f->n = (uint32_t)(o - out);
 	r->slen += (size_t)(o - out);
-	return P_REC;
+	return SEP_REC;
 }
 
 static inline int
-push(csv_reader *r, pstate *ps, const char *p, const char *e, bool quoted, bool doubled)
+push(hd_sepreader *r, hd_sepstate *ps, const char *p, const char *e, bool quoted, bool doubled)
 {
 	hd_field *f;
 
@@ -145,22 +102,22 @@ push(csv_reader *r, pstate *ps, const char *p, const char *e, bool quoted, bool 
 		if (r->fcap >= HD_MAX_FIELDS + 1) {
 			ps->nf++;
 			ps->toomany = true;
-			return P_REC;
+			return SEP_REC;
 		}
-		if (!grow_fields(r))
-			return P_NOMEM;
+		if (!hd_sep_grow_fields(r))
+			return SEP_NOMEM;
 	}
 	f = &r->fields[ps->nf++];
 	/* every other member (null, and whatever other formats add) zeroed */
 	*f = (hd_field){ .p = p, .n = (uint32_t)(e - p), .quoted = quoted };
 	if (doubled)
 		return undouble(r, ps, p, e, f);
-	return P_REC;
+	return SEP_REC;
 }
 
 /* The rest of a malformed record: on to the first LF at even quote parity (odd = a quote is open at from). */
 static __attribute__((noinline)) int
-skip_bad(csv_reader *r, pstate *ps, hd_scan *sc, bool open, const char *why)
+skip_bad(hd_sepreader *r, hd_sepstate *ps, hd_scan *sc, bool open, const char *why)
 {
 	const char *const end = r->rb.buf + r->rb.end;
 	const char q = r->o.quote;
@@ -171,11 +128,11 @@ skip_bad(csv_reader *r, pstate *ps, hd_scan *sc, bool open, const char *why)
 		s = hd_scan_next(sc);
 		if (s == end) {
 			if (!r->rb.eof)
-				return P_MORE;
+				return SEP_MORE;
 			ps->rec_end = ps->next = end;
 			if (open)
 				ps->why = BAD_EOF;
-			return P_BAD;
+			return SEP_BAD;
 		}
 		if (*s == q) {
 			open = !open;
@@ -184,7 +141,7 @@ skip_bad(csv_reader *r, pstate *ps, hd_scan *sc, bool open, const char *why)
 			if (!open) {
 				ps->rec_end = (s > ps->base && s[-1] == '\r') ? s - 1 : s;
 				ps->next = s + 1;
-				return P_BAD;
+				return SEP_BAD;
 			}
 		}
 	}
@@ -192,7 +149,7 @@ skip_bad(csv_reader *r, pstate *ps, hd_scan *sc, bool open, const char *why)
 
 /* Parse the record at rb.start. Pure with respect to the rdbuf: the caller consumes. */
 static int
-parse(csv_reader *r, pstate *ps)
+parse(hd_sepreader *r, hd_sepstate *ps)
 {
 	const char *const base = r->rb.buf + r->rb.start, *const end = r->rb.buf + r->rb.end;
 	const bool eof = r->rb.eof;
@@ -208,7 +165,7 @@ parse(csv_reader *r, pstate *ps)
 	ps->why = NULL;
 	r->slen = 0;
 	if (base == end)
-		return eof ? P_EOF : P_MORE;
+		return eof ? SEP_EOF : SEP_MORE;
 	hd_scan_init(&sc, base, end, &r->set, r->fn);
 	for (;;) {
 		/* at a field's start: a quote, maybe after blanks, opens a quoted field */
@@ -216,7 +173,7 @@ parse(csv_reader *r, pstate *ps)
 		while (a < end && is_blank(*a, delim))
 			a++;
 		if (a == end && !eof)
-			return P_MORE;
+			return SEP_MORE;
 		if (a < end && *a == q) {
 			const char *const content = a + 1;
 			bool doubled = false;
@@ -226,10 +183,10 @@ parse(csv_reader *r, pstate *ps)
 				s = hd_scan_next(&sc);
 				if (s == end) {
 					if (!eof)
-						return P_MORE;
+						return SEP_MORE;
 					ps->rec_end = ps->next = end;
 					ps->why = BAD_EOF;
-					return P_BAD;
+					return SEP_BAD;
 				}
 				if (*s == '\n') {
 					ps->lines++;
@@ -238,7 +195,7 @@ parse(csv_reader *r, pstate *ps)
 				if (*s != q)
 					continue; /* a delimiter inside the quotes */
 				if (s + 1 == end && !eof)
-					return P_MORE;
+					return SEP_MORE;
 				if (s + 1 < end && s[1] == q) {
 					doubled = true;
 					hd_scan_skip(&sc, s + 2);
@@ -252,29 +209,29 @@ parse(csv_reader *r, pstate *ps)
 				a++;
 			if (a == end) {
 				if (!eof)
-					return P_MORE;
-				if ((rc = push(r, ps, content, fe, true, doubled)) != P_REC)
+					return SEP_MORE;
+				if ((rc = push(r, ps, content, fe, true, doubled)) != SEP_REC)
 					return rc;
 				ps->rec_end = ps->next = end;
-				return P_REC;
+				return SEP_REC;
 			}
 			if (*a == delim) {
-				if ((rc = push(r, ps, content, fe, true, doubled)) != P_REC)
+				if ((rc = push(r, ps, content, fe, true, doubled)) != SEP_REC)
 					return rc;
 				fstart = a + 1;
 				hd_scan_skip(&sc, fstart);
 				continue;
 			}
 			if (*a == '\n' || (*a == '\r' && a + 1 < end && a[1] == '\n')) {
-				if ((rc = push(r, ps, content, fe, true, doubled)) != P_REC)
+				if ((rc = push(r, ps, content, fe, true, doubled)) != SEP_REC)
 					return rc;
 				ps->rec_end = a;
 				ps->next = a + (*a == '\r' ? 2 : 1);
 				ps->lines++;
-				return P_REC;
+				return SEP_REC;
 			}
 			if (*a == '\r' && a + 1 == end && !eof)
-				return P_MORE;
+				return SEP_MORE;
 			/* text after the closing quote */
 			hd_scan_skip(&sc, a);
 			return skip_bad(r, ps, &sc, false, BAD_QUOTES);
@@ -284,120 +241,36 @@ parse(csv_reader *r, pstate *ps)
 		s = hd_scan_next(&sc);
 		if (s == end) {
 			if (!eof)
-				return P_MORE;
-			if ((rc = push(r, ps, fstart, end, false, false)) != P_REC)
+				return SEP_MORE;
+			if ((rc = push(r, ps, fstart, end, false, false)) != SEP_REC)
 				return rc;
 			ps->rec_end = ps->next = end;
-			return P_REC;
+			return SEP_REC;
 		}
 		if (*s == delim) {
-			if ((rc = push(r, ps, fstart, s, false, false)) != P_REC)
+			if ((rc = push(r, ps, fstart, s, false, false)) != SEP_REC)
 				return rc;
 			fstart = s + 1;
 			continue;
 		}
 		if (*s == '\n') {
 			fe = (s > fstart && s[-1] == '\r') ? s - 1 : s;
-			if ((rc = push(r, ps, fstart, fe, false, false)) != P_REC)
+			if ((rc = push(r, ps, fstart, fe, false, false)) != SEP_REC)
 				return rc;
 			ps->rec_end = fe;
 			ps->next = s + 1;
 			ps->lines++;
-			return P_REC;
+			return SEP_REC;
 		}
 		/* a quote inside an unquoted field: it opens a quoted section for the record's extent */
 		return skip_bad(r, ps, &sc, true, BAD_QUOTES);
 	}
 }
 
-static void
-set_fail(hd_recfail *fail, int code, const char *reason)
-{
-	if (!fail)
-		return;
-	fail->code = code;
-	memcpy(fail->reason, reason, strlen(reason) + 1);
-}
-
-static int
-fatal(csv_reader *r, hd_code code)
-{
-	r->failed = code;
-	return HD_REC_ERROR;
-}
-
 static int
 csv_next(hd_reader *rd, hd_record *rec, hd_recfail *fail, hd_err *err)
 {
-	csv_reader *r = (csv_reader *)(void *)rd;
-	pstate ps;
-	hd_code c;
-	int rc;
-
-	if (r->failed) {
-		hd_err_set(err, r->failed, "%s: reading stopped after an earlier error", r->rb.in->name);
-		return HD_REC_ERROR;
-	}
-	if (!r->header_done) {
-		if (!r->o.mid_file && r->o.ignoreheader > 0 &&
-		    (c = hd_rdbuf_skip_lines(&r->rb, r->o.ignoreheader, err)) != HD_OK)
-			return fatal(r, c);
-		r->header_done = true;
-	}
-	for (;;) {
-		rc = parse(r, &ps);
-		switch (rc) {
-		case P_EOF:
-			return HD_REC_EOF;
-		case P_MORE:
-			if (r->rb.end - r->rb.start > (size_t)HD_MAX_RECORD + 1)
-				return fatal(r, hd_rdbuf_too_long(&r->rb, r->rb.line, err));
-			if ((c = hd_rdbuf_fill(&r->rb, err)) != HD_OK)
-				return fatal(r, c);
-			continue;
-		case P_LONG:
-			return fatal(r, hd_rdbuf_too_long(&r->rb, r->rb.line, err));
-		case P_NOMEM:
-			return fatal(r, hd_err_set(err, HD_ERR_NOMEM, "%s: out of memory at line %llu", r->rb.in->name,
-			    (unsigned long long)r->rb.line));
-		default:
-			break;
-		}
-		if ((size_t)(ps.rec_end - ps.base) > HD_MAX_RECORD)
-			return fatal(r, hd_rdbuf_too_long(&r->rb, r->rb.line, err));
-		rec->raw = ps.base;
-		rec->raw_len = (size_t)(ps.rec_end - ps.base);
-		rec->line = r->rb.line;
-		rec->offset = hd_rdbuf_offset(&r->rb);
-		rec->fields = r->fields;
-		rec->nfields = ps.nf;
-		hd_rdbuf_consume(&r->rb, (size_t)(ps.next - ps.base), ps.lines);
-		if (rc == P_BAD) {
-			rec->nfields = 0;
-			set_fail(fail, 1214, ps.why);
-			return HD_REC_BAD;
-		}
-		if (ps.toomany) {
-			rec->nfields = 0;
-			set_fail(fail, 1202, "Extra column(s) found");
-			return HD_REC_BAD;
-		}
-		if (rec->raw_len == 0 && r->o.ignoreblanklines)
-			continue;
-		return HD_REC_OK;
-	}
-}
-
-static void
-csv_close(hd_reader *rd)
-{
-	csv_reader *r = (csv_reader *)(void *)rd;
-	if (!r)
-		return;
-	hd_rdbuf_free(&r->rb);
-	free(r->fields);
-	free(r->scratch);
-	free(r);
+	return hd_sep_next((hd_sepreader *)(void *)rd, parse, rec, fail, err);
 }
 
 static hd_code
@@ -416,32 +289,12 @@ check_opts(const hd_format_opts *o, hd_err *err)
 static hd_code
 csv_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 {
-	csv_reader *r;
 	hd_code c;
 
 	*out = NULL;
 	if ((c = check_opts(o, err)) != HD_OK)
 		return c;
-	r = hd_calloc(1, sizeof *r);
-	if (!r)
-		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
-	r->o = *o;
-	r->fcap = CSV_FIELDS_INIT;
-	r->fields = hd_malloc((size_t)r->fcap * sizeof *r->fields);
-	if (!r->fields) {
-		free(r);
-		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
-	}
-	if ((c = hd_rdbuf_init(&r->rb, in, err)) != HD_OK) {
-		free(r->fields);
-		free(r);
-		return c;
-	}
-	hd_rdbuf_place(&r->rb, o->first_offset, o->first_line);
-	hd_scanset_init(&r->set, (unsigned char)o->delimiter, (unsigned char)o->quote, '\n');
-	r->fn = hd_classify_get();
-	*out = (hd_reader *)(void *)r;
-	return HD_OK;
+	return hd_sep_open(o, in, (unsigned char)o->delimiter, (unsigned char)o->quote, '\n', out, err);
 }
 
 /*
@@ -527,6 +380,6 @@ const hd_format_ops hd_format_csv = {
 	.name = "csv",
 	.open = csv_open,
 	.next = csv_next,
-	.close = csv_close,
+	.close = hd_sep_close,
 	.boundaries = csv_boundaries,
 };

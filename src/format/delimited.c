@@ -36,65 +36,25 @@
 #include <string.h>
 
 #include "common/limits.h"
-#include "format/format_int.h"
+#include "format/sepreader.h"
 #include "common/sys.h"
 
-#define DL_FIELDS_INIT 64
-
-typedef struct dl_reader {
-	hd_rdbuf rb;
-	hd_format_opts o;
-	hd_scanset set;
-	hd_classify_fn fn;
-	hd_field *fields;
-	int fcap;
-	char *scratch;     /* HD_MAX_RECORD bytes, or NULL until the first escape */
-	size_t slen;       /* bytes of scratch used by the current record */
-	bool header_done;
-	hd_code failed;    /* sticky fatal error */
-} dl_reader;
-
-/* What parse() found. */
-enum { P_REC, P_BAD, P_MORE, P_EOF, P_LONG, P_NOMEM };
-
-typedef struct pstate {
-	const char *base;     /* the record's first byte */
-	const char *rec_end;  /* end of its raw bytes (line end excluded) */
-	const char *next;     /* first byte after its line end */
-	uint64_t lines;       /* LFs consumed: escaped ones + the terminator */
-	int nf;
-	bool toomany;
-} pstate;
-
-static bool
-grow_fields(dl_reader *r)
-{
-	int ncap = r->fcap * 2;
-	hd_field *nf;
-	if (ncap > HD_MAX_FIELDS + 1)
-		ncap = HD_MAX_FIELDS + 1;
-	nf = hd_realloc(r->fields, (size_t)ncap * sizeof *nf);
-	if (!nf)
-		return false;
-	r->fields = nf;
-	r->fcap = ncap;
-	return true;
-}
+static const char UNMATCHED_QUOTE[] = "Delimiter not found: unmatched quote (REMOVEQUOTES)";
 
 /* Copy [p, e) without escape bytes into scratch. Out of line: escapes are the rare path. */
 static __attribute__((noinline)) int
-unescape(dl_reader *r, const pstate *ps, const char *p, const char *e, hd_field *f)
+unescape(hd_sepreader *r, const hd_sepstate *ps, const char *p, const char *e, hd_field *f)
 {
 	char *out, *o;
 
 	if (!r->scratch) {
 		r->scratch = hd_malloc(HD_MAX_RECORD);
 		if (!r->scratch)
-			return P_NOMEM;
+			return SEP_NOMEM;
 	}
 	/* the unescaped bytes of a record never outnumber its raw bytes */
 	if ((size_t)(e - ps->base) > HD_MAX_RECORD)
-		return P_LONG;
+		return SEP_LONG;
 	out = o = r->scratch + r->slen;
 	while (p < e) {
 		const char *bs = memchr(p, '\\', (size_t)(e - p));
@@ -116,11 +76,11 @@ unescape(dl_reader *r, const pstate *ps, const char *p, const char *e, hd_field 
 	f->p = out;
 	f->n = (uint32_t)(o - out);
 	r->slen += (size_t)(o - out);
-	return P_REC;
+	return SEP_REC;
 }
 
 static inline int
-push(dl_reader *r, pstate *ps, const char *p, const char *e, bool esc, bool quoted)
+push(hd_sepreader *r, hd_sepstate *ps, const char *p, const char *e, bool esc, bool quoted)
 {
 	hd_field *f;
 
@@ -128,10 +88,10 @@ push(dl_reader *r, pstate *ps, const char *p, const char *e, bool esc, bool quot
 		if (r->fcap >= HD_MAX_FIELDS + 1) {
 			ps->nf++;
 			ps->toomany = true;
-			return P_REC;
+			return SEP_REC;
 		}
-		if (!grow_fields(r))
-			return P_NOMEM;
+		if (!hd_sep_grow_fields(r))
+			return SEP_NOMEM;
 	}
 	f = &r->fields[ps->nf++];
 	/* every other member (null, and whatever other formats add) zeroed */
@@ -139,13 +99,13 @@ push(dl_reader *r, pstate *ps, const char *p, const char *e, bool esc, bool quot
 	/* an unquoted field that is exactly the null string stays as read (format.h); quoted fields are never NULL */
 	if (esc && (quoted || !((size_t)(e - p) == r->o.null_as_len && memcmp(p, r->o.null_as, r->o.null_as_len) == 0)))
 		return unescape(r, ps, p, e, f);
-	return P_REC;
+	return SEP_REC;
 }
 
-/* A REMOVEQUOTES field starting at *fstart (a quote). On P_REC with *fstart set, the next field starts there;
+/* A REMOVEQUOTES field starting at *fstart (a quote). On SEP_REC with *fstart set, the next field starts there;
  * with *fstart == NULL, the record is complete (ps->rec_end/next/lines set). */
 static __attribute__((noinline)) int
-quoted_field(dl_reader *r, pstate *ps, const char **fstart, const char *end, const char **last_esc_end)
+quoted_field(hd_sepreader *r, hd_sepstate *ps, const char **fstart, const char *end, const char **last_esc_end)
 {
 	const char q = **fstart, delim = r->o.delimiter;
 	const bool eof = r->rb.eof, esc_on = r->o.escape;
@@ -156,15 +116,16 @@ quoted_field(dl_reader *r, pstate *ps, const char **fstart, const char *end, con
 	for (;;) {
 		if (p >= end) {
 			if (!eof)
-				return P_MORE;
+				return SEP_MORE;
 			ps->rec_end = ps->next = end;
-			return P_BAD; /* unmatched quote at the end of input */
+			ps->why = UNMATCHED_QUOTE;
+			return SEP_BAD; /* unmatched quote at the end of input */
 		}
 		if (*p == q) {
 			n = p + 1;
 			if (n == end) {
 				if (!eof)
-					return P_MORE;
+					return SEP_MORE;
 				ps->rec_end = ps->next = end;
 				break;
 			}
@@ -180,7 +141,7 @@ quoted_field(dl_reader *r, pstate *ps, const char **fstart, const char *end, con
 			}
 			if (*n == '\r') {
 				if (n + 1 == end && !eof)
-					return P_MORE;
+					return SEP_MORE;
 				if (n + 1 < end && n[1] == '\n') {
 					ps->rec_end = n;
 					ps->next = n + 2;
@@ -196,12 +157,13 @@ quoted_field(dl_reader *r, pstate *ps, const char **fstart, const char *end, con
 			ps->rec_end = (p > *fstart && p[-1] == '\r') ? p - 1 : p;
 			ps->next = p + 1;
 			ps->lines++;
-			return P_BAD;
+			ps->why = UNMATCHED_QUOTE;
+			return SEP_BAD;
 		}
 		if (esc_on && *p == '\\') {
 			if (p + 1 == end) {
 				if (!eof)
-					return P_MORE;
+					return SEP_MORE;
 				p++;
 				continue;
 			}
@@ -214,15 +176,15 @@ quoted_field(dl_reader *r, pstate *ps, const char **fstart, const char *end, con
 		}
 		p++;
 	}
-	if ((rc = push(r, ps, *fstart + 1, p, esc, true)) != P_REC)
+	if ((rc = push(r, ps, *fstart + 1, p, esc, true)) != SEP_REC)
 		return rc;
 	*fstart = ps->next ? NULL : p + 2;
-	return P_REC;
+	return SEP_REC;
 }
 
 /* Parse the record at rb.start. Pure with respect to the rdbuf: the caller consumes. */
 static int
-parse(dl_reader *r, pstate *ps)
+parse(hd_sepreader *r, hd_sepstate *ps)
 {
 	const char *const base = r->rb.buf + r->rb.start, *const end = r->rb.buf + r->rb.end;
 	const bool eof = r->rb.eof, rq = r->o.removequotes;
@@ -238,29 +200,29 @@ parse(dl_reader *r, pstate *ps)
 	ps->toomany = false;
 	r->slen = 0;
 	if (base == end)
-		return eof ? P_EOF : P_MORE;
+		return eof ? SEP_EOF : SEP_MORE;
 	hd_scan_init(&sc, base, end, &r->set, r->fn);
 	for (;;) {
 		if (rq && fstart < end && (*fstart == '"' || *fstart == '\'')) {
 			rc = quoted_field(r, ps, &fstart, end, &last_esc_end);
-			if (rc != P_REC)
+			if (rc != SEP_REC)
 				return rc;
 			if (!fstart)
-				return P_REC;
+				return SEP_REC;
 			hd_scan_skip(&sc, fstart);
 			continue;
 		}
 		s = hd_scan_next(&sc);
 		if (s == end) {
 			if (!eof)
-				return P_MORE;
-			if ((rc = push(r, ps, fstart, end, fesc, false)) != P_REC)
+				return SEP_MORE;
+			if ((rc = push(r, ps, fstart, end, fesc, false)) != SEP_REC)
 				return rc;
 			ps->rec_end = ps->next = end;
-			return P_REC;
+			return SEP_REC;
 		}
 		if (*s == delim) {
-			if ((rc = push(r, ps, fstart, s, fesc, false)) != P_REC)
+			if ((rc = push(r, ps, fstart, s, fesc, false)) != SEP_REC)
 				return rc;
 			fstart = s + 1;
 			fesc = false;
@@ -270,17 +232,17 @@ parse(dl_reader *r, pstate *ps)
 			fe = s;
 			if (fe > fstart && fe[-1] == '\r' && last_esc_end != s)
 				fe--;
-			if ((rc = push(r, ps, fstart, fe, fesc, false)) != P_REC)
+			if ((rc = push(r, ps, fstart, fe, fesc, false)) != SEP_REC)
 				return rc;
 			ps->rec_end = fe;
 			ps->next = s + 1;
 			ps->lines++;
-			return P_REC;
+			return SEP_REC;
 		}
 		/* a backslash (only special with ESCAPE) */
 		if (s + 1 == end) {
 			if (!eof)
-				return P_MORE;
+				return SEP_MORE;
 			continue; /* the last byte of the input: data */
 		}
 		if (s[1] == '\n')
@@ -291,131 +253,27 @@ parse(dl_reader *r, pstate *ps)
 	}
 }
 
-static void
-set_fail(hd_recfail *fail, int code, const char *reason)
-{
-	if (!fail)
-		return;
-	fail->code = code;
-	memcpy(fail->reason, reason, strlen(reason) + 1);
-}
-
-static int
-fatal(dl_reader *r, hd_code code)
-{
-	r->failed = code;
-	return HD_REC_ERROR;
-}
-
 static int
 dl_next(hd_reader *rd, hd_record *rec, hd_recfail *fail, hd_err *err)
 {
-	dl_reader *r = (dl_reader *)(void *)rd;
-	pstate ps;
-	hd_code c;
-	int rc;
-
-	if (r->failed) {
-		hd_err_set(err, r->failed, "%s: reading stopped after an earlier error", r->rb.in->name);
-		return HD_REC_ERROR;
-	}
-	if (!r->header_done) {
-		if (!r->o.mid_file && r->o.ignoreheader > 0 &&
-		    (c = hd_rdbuf_skip_lines(&r->rb, r->o.ignoreheader, err)) != HD_OK)
-			return fatal(r, c);
-		r->header_done = true;
-	}
-	for (;;) {
-		rc = parse(r, &ps);
-		switch (rc) {
-		case P_EOF:
-			return HD_REC_EOF;
-		case P_MORE:
-			if (r->rb.end - r->rb.start > (size_t)HD_MAX_RECORD + 1)
-				return fatal(r, hd_rdbuf_too_long(&r->rb, r->rb.line, err));
-			if ((c = hd_rdbuf_fill(&r->rb, err)) != HD_OK)
-				return fatal(r, c);
-			continue;
-		case P_LONG:
-			return fatal(r, hd_rdbuf_too_long(&r->rb, r->rb.line, err));
-		case P_NOMEM:
-			return fatal(r, hd_err_set(err, HD_ERR_NOMEM, "%s: out of memory at line %llu", r->rb.in->name,
-			    (unsigned long long)r->rb.line));
-		default:
-			break;
-		}
-		if ((size_t)(ps.rec_end - ps.base) > HD_MAX_RECORD)
-			return fatal(r, hd_rdbuf_too_long(&r->rb, r->rb.line, err));
-		rec->raw = ps.base;
-		rec->raw_len = (size_t)(ps.rec_end - ps.base);
-		rec->line = r->rb.line;
-		rec->offset = hd_rdbuf_offset(&r->rb);
-		rec->fields = r->fields;
-		rec->nfields = ps.nf;
-		hd_rdbuf_consume(&r->rb, (size_t)(ps.next - ps.base), ps.lines);
-		if (rc == P_BAD) {
-			rec->nfields = 0;
-			set_fail(fail, 1214, "Delimiter not found: unmatched quote (REMOVEQUOTES)");
-			return HD_REC_BAD;
-		}
-		if (ps.toomany) {
-			rec->nfields = 0;
-			set_fail(fail, 1202, "Extra column(s) found");
-			return HD_REC_BAD;
-		}
-		if (rec->raw_len == 0 && r->o.ignoreblanklines)
-			continue;
-		return HD_REC_OK;
-	}
-}
-
-static void
-dl_close(hd_reader *rd)
-{
-	dl_reader *r = (dl_reader *)(void *)rd;
-	if (!r)
-		return;
-	hd_rdbuf_free(&r->rb);
-	free(r->fields);
-	free(r->scratch);
-	free(r);
+	return hd_sep_next((hd_sepreader *)(void *)rd, parse, rec, fail, err);
 }
 
 static hd_code
 dl_open(const hd_format_opts *o, hd_stream *in, hd_reader **out, hd_err *err)
 {
-	dl_reader *r;
-	hd_code c;
+	hd_format_opts ro = *o;
 
 	*out = NULL;
 	if (o->delimiter == '\n' || o->delimiter == '\r' || (o->escape && o->delimiter == '\\'))
 		return hd_err_set(err, HD_ERR_SYNTAX, "invalid delimiter 0x%02x for delimited text",
 		    (unsigned)(unsigned char)o->delimiter);
-	r = hd_calloc(1, sizeof *r);
-	if (!r)
-		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
-	r->o = *o;
-	if (!r->o.null_as) {
-		r->o.null_as = "\\N";
-		r->o.null_as_len = 2;
+	if (!ro.null_as) {
+		ro.null_as = "\\N";
+		ro.null_as_len = 2;
 	}
-	r->fcap = DL_FIELDS_INIT;
-	r->fields = hd_malloc((size_t)r->fcap * sizeof *r->fields);
-	if (!r->fields) {
-		free(r);
-		return hd_err_set(err, HD_ERR_NOMEM, "out of memory");
-	}
-	if ((c = hd_rdbuf_init(&r->rb, in, err)) != HD_OK) {
-		free(r->fields);
-		free(r);
-		return c;
-	}
-	hd_rdbuf_place(&r->rb, o->first_offset, o->first_line);
 	/* without ESCAPE the third special byte repeats LF */
-	hd_scanset_init(&r->set, (unsigned char)o->delimiter, '\n', o->escape ? '\\' : '\n');
-	r->fn = hd_classify_get();
-	*out = (hd_reader *)(void *)r;
-	return HD_OK;
+	return hd_sep_open(&ro, in, (unsigned char)o->delimiter, '\n', o->escape ? '\\' : '\n', out, err);
 }
 
 /*
@@ -478,6 +336,6 @@ const hd_format_ops hd_format_delimited = {
 	.name = "delimited",
 	.open = dl_open,
 	.next = dl_next,
-	.close = dl_close,
+	.close = hd_sep_close,
 	.boundaries = dl_boundaries,
 };

@@ -11,8 +11,9 @@
  * Framing, bounded: a message is relayed as it streams (header, then `pass` body bytes moved buffer to buffer) and
  * read whole only when serve must look at it — a client Query (≤ HD_PGP_QUERY_MAX, else relayed unread), and from
  * the upstream ReadyForQuery, CommandComplete, BackendKeyData and the replies to serve's own queries
- * (≤ HD_PGP_INSPECT_MAX, else the session is closed). A side whose peer's output passes HIGH_WATER stops being read
- * until that output drains, so memory per session stays bounded whatever the clients send.
+ * (≤ HD_PGP_INSPECT_MAX, else the session is closed). Whole messages that need only their header read are moved in
+ * runs (relay_run(), client_run()). A side whose peer's output passes HIGH_WATER stops being read until that output
+ * drains, so memory per session stays bounded whatever the clients send.
  *
  * Interception of a Query that classify.c calls a Redshift COPY (the rest of this note is the state machine):
  *   client idle (no reply in flight), status 'I' or 'T':
@@ -58,6 +59,8 @@
 #include <event2/util.h>
 #include <libpq-fe.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +74,7 @@
 
 #define HIGH_WATER (1u << 20) /* a peer's output above this stops reading this side */
 #define READ_CHUNK 65536      /* what one read of a plain socket asks for */
+#define SEND_FLAT 16384       /* output up to this is made contiguous and sent with one send() */
 #define DEFAULT_MAX_CLIENTS 1000
 
 typedef struct server {
@@ -199,6 +203,15 @@ reading(conn *c, struct bufferevent *b, bool on)
 		bufferevent_enable(b, EV_READ);
 	else
 		bufferevent_disable(b, EV_READ);
+}
+
+/* Small messages go out at once, as libpq and the server send them: Nagle's algorithm would hold a reply back while
+ * an earlier segment waits for its ACK (pgbouncer sets the same). A unix socket refuses it; nothing to do then. */
+static void
+no_delay(evutil_socket_t fd)
+{
+	int one = 1;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 static void
@@ -1136,6 +1149,66 @@ ext_message(conn *c, struct evbuffer *in, char t, uint32_t len)
 	return X_DONE;
 }
 
+/* Bookkeeping of a client message relayed upstream, for quiescent(): called once per message, when it is relayed. */
+static void
+count_sent(conn *c, char type)
+{
+	if (type == 'Q' || type == 'S' || type == 'F') {
+		c->inflight++;
+		c->xmark = c->xsent;
+	}
+	if (type == 'S')
+		c->seg_relayed = c->seg_local = c->xskip = false;
+	if (c->txn && (type == 'P' || type == 'B' || type == 'D' || type == 'E' || type == 'C')) {
+		c->xsent++; /* each is answered by one reply (count_reply), or skipped after an error */
+		c->seg_relayed = true;
+		c->xflushed = false;
+	}
+}
+
+/*
+ * The client's side of relay_run(): the whole messages in the input's first extent that process_client() would relay
+ * untouched — everything but a Query that classify() does not pass, a Parse, the extended messages aimed at serve's
+ * own statements, a Sync that serve answers, and what follows an error that serve skips — get the same bookkeeping and
+ * go to the upstream in one move. A Query is classified in place; one that is not relayed stops the run, and
+ * process_client() classifies it again (intercepted statements are rare). Returns the bytes moved.
+ */
+static size_t
+client_run(conn *c, struct evbuffer *in, struct evbuffer *out)
+{
+	struct evbuffer_iovec v;
+	const uint8_t *p;
+	size_t off = 0;
+
+	if (c->xskip || evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+		return 0;
+	p = v.iov_base;
+	while (v.iov_len - off >= 5) {
+		char type = (char)p[off];
+		uint32_t len = ((uint32_t)p[off + 1] << 24) | ((uint32_t)p[off + 2] << 16) | ((uint32_t)p[off + 3] << 8) |
+		               p[off + 4];
+		bool ext = type == 'B' || type == 'D' || type == 'E' || type == 'C';
+
+		if (len < 4 || len > HD_PGP_MSG_MAX || (size_t)len + 1 > v.iov_len - off)
+			break;
+		if (c->txn && (type == 'P' || (ext && (c->nxs || c->nxp)) || (type == 'S' && c->seg_local)))
+			break;
+		if (type == 'Q' && len - 4 <= HD_PGP_QUERY_MAX && c->txn && c->txn != 'E') {
+			const char *sql, *stmt = NULL;
+			size_t sqllen, stmtlen = 0;
+			hd_err e, why;
+			if (hd_pgp_query(p + off + 5, len - 4, &sql, &sqllen, &e) != HD_OK ||
+			    hd_serve_classify(sql, sqllen, &stmt, &stmtlen, &why) != HD_SV_RELAY)
+				break;
+		}
+		count_sent(c, type);
+		off += (size_t)len + 1;
+	}
+	if (off)
+		evbuffer_remove_buffer(in, out, off);
+	return off;
+}
+
 static void
 process_client(conn *c)
 {
@@ -1175,6 +1248,10 @@ process_client(conn *c)
 				break;
 			evbuffer_drain(in, n);
 			c->cli_drop -= (uint32_t)n;
+			continue;
+		}
+		if (client_run(c, in, out)) {
+			throttle(c, true);
 			continue;
 		}
 		if (evbuffer_copyout(in, hdr, 5) < 5)
@@ -1233,17 +1310,7 @@ process_client(conn *c)
 			}
 		}
 		/* Relay: the header now, the body as it comes. */
-		if (type == 'Q' || type == 'S' || type == 'F') {
-			c->inflight++;
-			c->xmark = c->xsent;
-		}
-		if (type == 'S')
-			c->seg_relayed = c->seg_local = c->xskip = false;
-		if (c->txn && (type == 'P' || type == 'B' || type == 'D' || type == 'E' || type == 'C')) {
-			c->xsent++; /* each is answered by one reply (count_reply), or skipped after an error */
-			c->seg_relayed = true;
-			c->xflushed = false;
-		}
+		count_sent(c, type);
 		evbuffer_remove_buffer(in, out, 5);
 		c->cli_pass = len - 4;
 		throttle(c, true);
@@ -1328,6 +1395,56 @@ count_reply(conn *c, char type)
 	}
 }
 
+/*
+ * The upstream's replies that need no more than a glance — all of them but a BackendKeyData, a CommandComplete while
+ * decisions are pending, a ReadyForQuery that settles them, and the replies to serve's own queries — are relayed in
+ * runs: the whole messages in the input's first extent are walked in place, their bookkeeping done (count_reply; a
+ * ReadyForQuery's transaction status), and moved to the client with one evbuffer_remove_buffer(). The rest, and
+ * whatever does not lie whole in that extent, goes through process_upstream()'s message-by-message path. Returns the
+ * bytes moved.
+ */
+static size_t
+relay_run(conn *c, struct evbuffer *in, struct evbuffer *out)
+{
+	struct evbuffer_iovec v;
+	const uint8_t *p;
+	size_t off = 0;
+	bool ready = false;
+
+	if (c->iq || c->npending || evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+		return 0;
+	p = v.iov_base;
+	while (v.iov_len - off >= 5) {
+		char type = (char)p[off], st;
+		uint32_t len = ((uint32_t)p[off + 1] << 24) | ((uint32_t)p[off + 2] << 16) | ((uint32_t)p[off + 3] << 8) |
+		               p[off + 4];
+		if (len < 4 || len > HD_PGP_MSG_MAX || (size_t)len + 1 > v.iov_len - off || type == 'K')
+			break; /* a bad header, a message cut by the extent, or one to look at: the slow path */
+		if (type == 'Z') {
+			hd_err e;
+			if (hd_pgp_ready(p + off + 5, len - 4, &st, &e) != HD_OK)
+				break;
+			count_reply(c, type);
+			c->txn = st;
+			if (st == 'I')
+				x_clear(c->xp, &c->nxp); /* serve's portals end with the transaction, as the upstream's */
+			c->saw_end = false;
+			if (c->inflight > 0)
+				c->inflight--;
+			ready = true;
+		} else {
+			count_reply(c, type);
+		}
+		off += (size_t)len + 1;
+	}
+	if (off) {
+		evbuffer_remove_buffer(in, out, off);
+		if (ready && c->wait_idle && c->inflight == 0)
+			kick(c);
+	}
+	return off;
+}
+
 static void
 process_upstream(conn *c)
 {
@@ -1353,6 +1470,10 @@ process_upstream(conn *c)
 				break;
 			evbuffer_remove_buffer(in, out, n);
 			c->up_pass -= (uint32_t)n;
+			throttle(c, false);
+			continue;
+		}
+		if (relay_run(c, in, out)) {
 			throttle(c, false);
 			continue;
 		}
@@ -1489,14 +1610,27 @@ static bool
 write_now(conn *c, struct bufferevent *b)
 {
 	struct evbuffer *out;
+	size_t len;
 
 	if (!b || (b == c->cli && c->tls) || (bufferevent_get_enabled(b) & EV_WRITE))
 		return false;
 	out = bufferevent_get_output(b);
-	if (evbuffer_get_length(out) == 0)
+	if ((len = evbuffer_get_length(out)) == 0)
 		return false;
 	evbuffer_unfreeze(out, 1); /* a socket bufferevent keeps its output's start frozen outside its own writes */
-	(void)evbuffer_write(out, bufferevent_getfd(b));
+	if (len <= SEND_FLAT) {
+		/* A reply is usually a few hundred bytes in two or three chains: one send() of them made contiguous
+		 * costs less than writev(), whose file path imports an iovec and takes the file position lock. */
+		const unsigned char *p = evbuffer_pullup(out, (ssize_t)len);
+		ssize_t w;
+		do
+			w = p ? send(bufferevent_getfd(b), p, len, MSG_NOSIGNAL) : -1;
+		while (w < 0 && errno == EINTR);
+		if (w > 0)
+			evbuffer_drain(out, (size_t)w);
+	} else {
+		(void)evbuffer_write(out, bufferevent_getfd(b));
+	}
 	evbuffer_freeze(out, 1);
 	if (evbuffer_get_length(out) > 0) {
 		bufferevent_enable(b, EV_WRITE); /* the rest (or the error) through libevent */
@@ -1537,9 +1671,10 @@ on_read(struct bufferevent *b, void *arg)
 }
 
 /*
- * Reading. A plain socket is read by serve itself, with one readv() into the bufferevent's input buffer per
+ * Reading. A plain socket is read by serve itself, with one recv() into the bufferevent's input buffer per
  * readiness, not by the bufferevent: libevent 2.1 asks ioctl(FIONREAD) before every read, a system call per relayed
- * message that pgbouncer does not make (docs/BENCHMARKS.md, Front door). The bufferevent keeps its buffers, its
+ * message that pgbouncer does not make, and then uses readv(), whose file path costs more than the socket's own
+ * recv() (docs/BENCHMARKS.md, Front door). The bufferevent keeps its buffers, its
  * writing and its events; only EV_READ moves to c->cli_rd / c->up_rd (reading()). A TLS side and an upstream that is
  * still connecting keep libevent's reading.
  */
@@ -1549,29 +1684,19 @@ static void
 sock_read(conn *c, struct bufferevent *b, evutil_socket_t fd)
 {
 	struct evbuffer *in = bufferevent_get_input(b);
-	struct evbuffer_iovec v[2];
-	struct iovec io[2];
+	struct evbuffer_iovec v;
 	ssize_t got = -1;
-	int n, k;
+	int n;
 
 	evbuffer_unfreeze(in, 0); /* a socket bufferevent keeps its input's end frozen outside its own reads */
-	n = evbuffer_reserve_space(in, READ_CHUNK, v, 2);
+	n = evbuffer_reserve_space(in, READ_CHUNK, &v, 1); /* one extent: recv(), the socket's own path */
 	if (n > 0) {
-		for (k = 0; k < n; k++) {
-			io[k].iov_base = v[k].iov_base;
-			io[k].iov_len = v[k].iov_len;
-		}
 		do
-			got = readv(fd, io, n);
+			got = recv(fd, v.iov_base, v.iov_len, 0);
 		while (got < 0 && errno == EINTR);
 		if (got > 0) {
-			size_t left = (size_t)got;
-			for (k = 0; k < n && left > 0; k++) {
-				if (v[k].iov_len > left)
-					v[k].iov_len = left;
-				left -= v[k].iov_len;
-			}
-			evbuffer_commit_space(in, v, k);
+			v.iov_len = (size_t)got;
+			evbuffer_commit_space(in, &v, 1);
 		}
 	}
 	evbuffer_freeze(in, 0);
@@ -1618,6 +1743,7 @@ on_event(struct bufferevent *b, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) { /* the upstream's connect, or the end of a client's TLS handshake */
 		if (b == c->up) {
 			bool want = bufferevent_get_enabled(b) & EV_READ;
+			no_delay(bufferevent_getfd(b));
 			if (evbuffer_get_length(bufferevent_get_output(b)) == 0)
 				bufferevent_disable(b, EV_WRITE); /* connected with nothing to send: pump() writes from now on */
 			if (!c->up_rd &&
@@ -1763,6 +1889,7 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa, i
 	}
 	c->sv = sv;
 	c->id = ++sv->next_id;
+	no_delay(fd);
 	c->cli = bufferevent_socket_new(sv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->cli_rd = event_new(sv->base, fd, EV_READ | EV_PERSIST, on_cli_readable, c);
 	c->done_ev = event_new(sv->base, -1, 0, on_job_done, c);

@@ -31,6 +31,7 @@ extern const unsigned char hd_pg_copy_header[HD_PG_COPY_HEADER_LEN];
 
 /* The largest encoded row: a maximal record's bytes plus per-field overhead (length words, a jsonb version byte,
  * numeric headers). The sink's output buffer is capped at HD_SINK_BUF + HD_PG_ROW_MAX. */
+#define HD_PG_UNIX_SNDBUF (4 << 20) /* send buffer asked for on a unix-socket connection (see pg.c) */
 #define HD_PG_ROW_MAX ((size_t)HD_MAX_RECORD + 16u * HD_MAX_FIELDS + 64u)
 
 /* Map a PostgreSQL base type OID to the hd_type we can load (HD_T_UNSUPPORTED otherwise). */

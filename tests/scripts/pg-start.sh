@@ -5,7 +5,8 @@
 # second run reuses it), log in DIR/postgres.log. PostgreSQL refuses to run as root, so under root (CI) the server
 # runs as the `postgres` OS user; the invoking user gets a superuser role of its own name so that plain
 # `psql -h DIR -p PORT hdcopy_test` works. fsync stays ON: the tests kill loads to check atomicity.
-# max_prepared_transactions=20 for the two-phase multi-slice commit ($PG_MAX_PREPARED overrides it: 0 tests the fallback).
+# PG_BIN=DIR picks the server's binaries (default: the newest /usr/lib/postgresql/*/bin; bench/ uses it for other
+# versions). max_prepared_transactions=20 for the two-phase multi-slice commit ($PG_MAX_PREPARED overrides it: 0 tests the fallback).
 #
 # Prints, on stdout only, shell-evaluable lines:  HOST=… PORT=… USER=… DBNAME=hdcopy_test CONNINFO=…
 # Usage in a test:  eval "$(tests/scripts/pg-start.sh "$dir")"
@@ -21,7 +22,7 @@ DATA="$DIR/data"
 LOG="$DIR/postgres.log"
 DBNAME=hdcopy_test
 
-BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 [ -n "$BIN" ] && [ -x "$BIN/initdb" ] || die "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin"
 
 ME=$(id -un)
@@ -40,6 +41,11 @@ if [ "$RUNAS" != "$ME" ]; then
 	chmod 0755 "$DIR"
 	as_owner test -x "$DIR" || die "the $RUNAS user cannot reach $DIR (check the permissions of its parents)"
 fi
+
+# Client programs: the server's own, else the system's (a PG_BIN tree may hold only the server).
+tool() { if [ -x "$BIN/$1" ]; then echo "$BIN/$1"; else command -v "$1" || ls /usr/lib/postgresql/*/bin/"$1" | tail -n 1; fi; }
+ISREADY=$(tool pg_isready)
+PSQL=$(tool psql)
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -105,12 +111,12 @@ fi
 echo "$PORT" >"$DIR/port"
 
 for _ in $(seq 1 100); do
-	"$BIN/pg_isready" -q -h "$DIR" -p "$PORT" && break
+	"$ISREADY" -q -h "$DIR" -p "$PORT" && break
 	sleep 0.1
 done
-"$BIN/pg_isready" -q -h "$DIR" -p "$PORT" || die "server not ready"
+"$ISREADY" -q -h "$DIR" -p "$PORT" || die "server not ready"
 
-psql_su() { as_owner "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -U postgres -d postgres "$@"; }
+psql_su() { as_owner "$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$DIR" -p "$PORT" -U postgres -d postgres "$@"; }
 if [ "$ME" != postgres ] && [ "$(psql_su -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$ME'")" != 1 ]; then
 	psql_su -c "CREATE ROLE \"$ME\" SUPERUSER LOGIN" >/dev/null
 fi

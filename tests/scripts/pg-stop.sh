@@ -7,7 +7,7 @@ set -uo pipefail
 [ -d "$1/data" ] || exit 0
 DIR=$(cd "$1" && pwd -P)
 DATA="$DIR/data"
-BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 [ -n "$BIN" ] || { echo "pg-stop: no PostgreSQL binaries" >&2; exit 1; }
 
 if [ "$(id -u)" -eq 0 ]; then

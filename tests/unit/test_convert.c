@@ -368,8 +368,81 @@ static const ncase ncases[] = {
 	{-1, -1, false, "1e200000", FAIL, NULL, 0, 0, false, 1204},
 	{-1, -1, false, "1e-20000", FAIL, NULL, 0, 0, false, 1204},
 	{-1, -1, true, "2.675", OK, "2675", 1, 3, false, 0},
+	/* the fast path's shapes ([sign] digits [. digits], fraction ≤ scale) and where it hands over (numeric.c) */
+	{15, 2, false, "17", OK, "17", 2, 2, false, 0},
+	{15, 2, false, "21168.23", OK, "2116823", 5, 2, false, 0},
+	{15, 2, false, "0.04", OK, "4", -1, 2, false, 0},
+	{15, 2, false, "-0.02", OK, "2", -1, 2, true, 0},
+	{15, 2, false, "+0.10", OK, "1", 0, 2, false, 0},
+	{15, 2, false, "-5.", OK, "5", 1, 2, true, 0},
+	{15, 2, false, "+.5", OK, "5", 0, 2, false, 0},
+	{15, 2, false, "-.05", OK, "5", -1, 2, true, 0},
+	{15, 2, false, "-0", OK, "", 0, 2, false, 0},
+	{15, 2, false, "-.0", OK, "", 0, 2, false, 0},
+	{15, 2, false, "000", OK, "", 0, 2, false, 0},
+	{15, 2, false, "12.00", OK, "12", 2, 2, false, 0},
+	{15, 2, false, "1200.5", OK, "12005", 4, 2, false, 0},
+	{15, 2, false, "1000.01", OK, "100001", 4, 2, false, 0},
+	{10, 4, false, "00012.3400", OK, "1234", 2, 4, false, 0},
+	{10, 2, false, "00012.3400", OK, "1234", 2, 2, false, 0}, /* fraction > scale: truncated, zeros anyway */
+	{-1, -1, false, "00012.3400", OK, "1234", 2, 4, false, 0},
+	{-1, -1, false, "-0", OK, "", 0, 0, false, 0},
+	{-1, -1, false, "-0.00", OK, "", 0, 2, false, 0},
+	{-1, -1, false, ".5", OK, "5", 0, 1, false, 0},
+	{-1, -1, false, "5.", OK, "5", 1, 0, false, 0},
+	/* scale exactly s (fast) and s + 1 (truncated, or rounded with ROUNDEC) */
+	{15, 2, false, "1.23", OK, "123", 1, 2, false, 0},
+	{15, 2, true, "1.23", OK, "123", 1, 2, false, 0},
+	{15, 2, false, "1.235", OK, "123", 1, 2, false, 0},
+	{15, 2, true, "1.235", OK, "124", 1, 2, false, 0},
+	{15, 2, true, "-21168.235", OK, "2116824", 5, 2, true, 0},
+	{15, 2, true, "0.001", OK, "", 0, 2, false, 0},
+	{15, 2, true, "1.2349", OK, "123", 1, 2, false, 0}, /* ROUNDEC, the first dropped digit rounds down: truncated */
+	{15, 2, true, "1.2350", OK, "124", 1, 2, false, 0},
+	{15, 2, false, "-12.3456", OK, "1234", 2, 2, true, 0},
+	{15, 2, false, " -0.009 ", OK, "", 0, 2, false, 0},
+	{15, 2, true, " -0.004 ", OK, "", 0, 2, false, 0},
+	{15, 2, true, " -0.005 ", OK, "1", -1, 2, true, 0},
+	{15, 2, false, "\t21168.23 ", OK, "2116823", 5, 2, false, 0},
+	{2, 2, false, "0.99999", OK, "99", 0, 2, false, 0},
+	{2, 2, true, "0.99499", OK, "99", 0, 2, false, 0},
+	{2, 2, true, "0.995", FAIL, NULL, 0, 0, false, 1204},
+	/* precision: p - s integer digits fit, one more is 1204 (fast path hands the error over) */
+	{15, 2, false, "9999999999999.99", OK, "999999999999999", 13, 2, false, 0},
+	{15, 2, false, "-0009999999999999.99", OK, "999999999999999", 13, 2, true, 0},
+	{15, 2, false, "10000000000000.00", FAIL, NULL, 0, 0, false, 1204},
+	{15, 2, false, "-99999999999999", FAIL, NULL, 0, 0, false, 1204},
+	{15, 2, true, "9999999999999.995", FAIL, NULL, 0, 0, false, 1204},
+	{5, 2, true, "99.995", OK, "1", 3, 2, false, 0}, /* the carry fits numeric(5,2); numeric(4,2) above: 1204 */
+	{5, 2, true, "-99.995", OK, "1", 3, 2, true, 0},
+	{3, 0, false, "0.5", OK, "", 0, 0, false, 0},
+	{2, 2, false, "0.99", OK, "99", 0, 2, false, 0},
+	{2, 2, false, "1.00", FAIL, NULL, 0, 0, false, 1204},
+	/* 18 and 19 digits; 38 digits with sign and point is the longest field the fast path takes (40 bytes) */
+	{18, 0, false, "-999999999999999999", OK, "999999999999999999", 18, 0, true, 0},
+	{19, 0, false, "9999999999999999999", OK, "9999999999999999999", 19, 0, false, 0},
+	{19, 0, false, "10000000000000000000", FAIL, NULL, 0, 0, false, 1204},
+	{-1, -1, false, "123456789012345678", OK, "123456789012345678", 18, 0, false, 0},
+	{-1, -1, false, "1234567890123456789", OK, "1234567890123456789", 19, 0, false, 0},
+	{-1, -1, false, "12345678.90123456789", OK, "1234567890123456789", 8, 11, false, 0},
+	{38, 2, false, "-123456789012345678901234567890123456.78", OK, "12345678901234567890123456789012345678", 36, 2,
+	 true, 0},
+	{38, 2, false, "-123456789012345678901234567890123456.780", OK, "12345678901234567890123456789012345678", 36, 2,
+	 true, 0},
+	{38, 2, false, "1234567890123456789012345678901234567.8", FAIL, NULL, 0, 0, false, 1204},
+	{-1, -1, false, "-1234567890123456789012345678901234567.8", OK, "12345678901234567890123456789012345678", 37, 1,
+	 true, 0},
+	{-1, -1, false, "-1234567890123456789012345678901234567.80", OK, "12345678901234567890123456789012345678", 37, 2,
+	 true, 0},
 	/* malformed */
 	{10, 2, false, "abc", FAIL, NULL, 0, 0, false, 1207},
+	{10, 2, false, "-", FAIL, NULL, 0, 0, false, 1209},
+	{10, 2, false, "1.", OK, "1", 1, 2, false, 0},
+	{10, 2, false, "1.-", FAIL, NULL, 0, 0, false, 1207},
+	{10, 2, false, "1-", FAIL, NULL, 0, 0, false, 1207},
+	{10, 2, false, "+-1", FAIL, NULL, 0, 0, false, 1207},
+	{10, 2, false, "1.5 ", OK, "15", 1, 2, false, 0},
+	{10, 2, false, "\t-1.5", OK, "15", 1, 2, true, 0},
 	{10, 2, false, "1.2.3", FAIL, NULL, 0, 0, false, 1207},
 	{10, 2, false, "1,5", FAIL, NULL, 0, 0, false, 1207},
 	{10, 2, false, "12x", FAIL, NULL, 0, 0, false, 1207},
@@ -860,6 +933,102 @@ test_numeric_storage(void **state)
 		assert_int_equal(f.code, 1204);
 		assert_int_equal(g_scratch.len, before);
 	}
+	/* the fast path: a fraction of zeros leaves the integer digits, a run of the field; joined digits take exactly
+	 * their count of scratch */
+	{
+		size_t before = g_scratch.len;
+		assert_int_equal(conv(&c, "-1200.00", &v, &f), OK);
+		assert_true(v.u.num.digits >= g_field && v.u.num.digits < g_field + 8);
+		assert_int_equal(v.u.num.ndigits, 2);
+		assert_int_equal(v.u.num.weight10, 4);
+		assert_int_equal(g_scratch.len, before);
+		assert_int_equal(conv(&c, "21168.23", &v, &f), OK);
+		assert_true(v.u.num.digits == g_scratch.data + before);
+		assert_memory_equal(v.u.num.digits, "2116823", 7);
+		assert_int_equal(g_scratch.len, before + 7);
+	}
+	/* a scratch buffer that must grow: the fast path hands over to the general one, which grows it */
+	{
+		hd_buf saved = g_scratch;
+		hd_buf_init(&g_scratch, 0);
+		assert_int_equal(conv(&c, "21168.23", &v, &f), OK);
+		assert_int_equal(v.u.num.ndigits, 7);
+		assert_memory_equal(v.u.num.digits, "2116823", 7);
+		assert_int_equal(v.u.num.weight10, 5);
+		assert_int_equal(v.u.num.dscale, 2);
+		assert_true(g_scratch.alloc > 0);
+		hd_buf_free(&g_scratch);
+		g_scratch = saved;
+	}
+}
+
+/* s with exponent e0 after its last non-blank byte (before any trailing white space): the same number, but a field
+ * that convert's fast path hands to the general one. */
+static void
+with_e0(char *dst, size_t size, const char *s)
+{
+	size_t n = strlen(s), e = n;
+	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\n'))
+		e--;
+	snprintf(dst, size, "%.*se0%s", (int)e, s, s + e);
+}
+
+/* The fast path against the general one: an exponent e0 changes nothing but sends any field down the general path,
+ * so "s" and "se0" must convert alike — same result, or same error code — for every shape, column and option. */
+static void
+test_numeric_fast_vs_general(void **state)
+{
+	static const char *const ins[] = {
+		"0", "-0", "+0", "0.", ".0", "-.0", "00", "000.000", "7", "-7", "+7", "17", "21168.23", "-21168.23", "0.04",
+		"-0.02", "0.10", ".5", "5.", "-5.", "+.5", "12.00", "00012.3400", "100", "1000.01", "10000.0001", "0.0001",
+		"0.00010", "1.2", "1.23", "1.234", "1.235", "-1.235", "9.995", "99.995", "-99.995", "99.994", "99.99",
+		"999.99", "9999999999999.99", "9999999999999.995", "10000000000000", "99999999999999",
+		"123456789012345678", "-123456789012345678", "1234567890123456789", "12345678901234567890",
+		"99999999999999999.9", "0.123456789012345678", "0.1234567890123456789",
+		"12345678901234567890123456789012345678", "-123456789012345678901234567890123456.78",
+		"1234567890123456789012345678901234567.89", "1.", "-", "+", ".", "-.", "1.2.3", "1-", "--1", "1.2349",
+		"1.2350", "-1.2351", "0.0049", "0.005", "-0.0051", "9.9949", "99.9999", "0.00001", "5.0000", " 7.25 ",
+		"\t-0.5\n", "  12.345 ", " -0 ", " 0.0 ", "  ", " + ", "1 2", "1. 5", " .", "- 1", "00000000000000000000.5",
+		"-12345678901234567890123456789012345.6789",
+	};
+	static const struct { int16_t p, s; } cols[] = {
+		{15, 2}, {10, 2}, {5, 2}, {4, 2}, {5, 0}, {1, 0}, {2, 2}, {18, 0}, {18, 4}, {19, 0}, {38, 2}, {38, 38},
+		{-1, -1},
+	};
+	char buf[64], wd[64];
+	hd_value v, w;
+	hd_convfail f, g;
+	(void)state;
+	for (int roundec = 0; roundec < 2; roundec++)
+		for (size_t ci = 0; ci < sizeof cols / sizeof cols[0]; ci++)
+			for (size_t k = 0; k < sizeof ins / sizeof ins[0]; k++) {
+				hd_column col = mkcol(HD_T_NUMERIC, -1, cols[ci].p, cols[ci].s);
+				int r, q;
+				opts_reset();
+				g_opts.roundec = roundec;
+				with_e0(buf, sizeof buf, ins[k]);
+				q = conv(&col, buf, &w, &g);
+				if (q == OK) { /* the digits may point into the field, which the next conv() frees */
+					memcpy(wd, w.u.num.digits, (size_t)w.u.num.ndigits);
+					w.u.num.digits = wd;
+				}
+				r = conv(&col, ins[k], &v, &f);
+				CHECK(r == q, "'%s' numeric(%d,%d) roundec %d: rc %d, general %d", ins[k], cols[ci].p,
+				      cols[ci].s, roundec, r, q);
+				if (r != OK) {
+					CHECK(f.code == g.code, "'%s': code %d, general %d", ins[k], f.code, g.code);
+					continue;
+				}
+				CHECK(v.kind == HD_V_NUMERIC && v.u.num.ndigits == w.u.num.ndigits &&
+				      memcmp(v.u.num.digits, w.u.num.digits, (size_t)v.u.num.ndigits) == 0 &&
+				      v.u.num.weight10 == w.u.num.weight10 && v.u.num.dscale == w.u.num.dscale &&
+				      v.u.num.neg == w.u.num.neg,
+				      "'%s' numeric(%d,%d) roundec %d: '%.*s' w %d ds %d neg %d, general '%.*s' w %d ds %d "
+				      "neg %d", ins[k], cols[ci].p, cols[ci].s, roundec, (int)v.u.num.ndigits, v.u.num.digits,
+				      v.u.num.weight10, v.u.num.dscale, v.u.num.neg, (int)w.u.num.ndigits, w.u.num.digits,
+				      w.u.num.weight10, w.u.num.dscale, w.u.num.neg);
+			}
+	opts_reset();
 }
 
 /* random fields of interesting bytes into every type and option mix: no crash, no read past n (ASan), a code in
@@ -936,6 +1105,7 @@ main(void)
 		cmocka_unit_test(test_bytea),
 		cmocka_unit_test(test_reason_bounds),
 		cmocka_unit_test(test_numeric_storage),
+		cmocka_unit_test(test_numeric_fast_vs_general),
 		cmocka_unit_test(test_random_fields),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

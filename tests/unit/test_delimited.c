@@ -212,6 +212,30 @@ test_removequotes(void **state)
 	CHECK(o, "\"a|b\"|c\n", "1@0:[\"a][b\"][c]\n");
 }
 
+/* The reason a REMOVEQUOTES record without its closing quote is rejected with: at a line end and at the input's end. */
+static void
+test_removequotes_reason(void **state)
+{
+	static const char *const inputs[] = { "\"Blue|x\ny\n", "x|'Blue" };
+	hd_format_opts o = opts();
+	(void)state;
+	o.removequotes = true;
+	for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+		hd_stream *in = hd_stream_mem(inputs[i], strlen(inputs[i]), "test-input");
+		hd_reader *rd = NULL;
+		hd_record rec;
+		hd_recfail fail = { 0 };
+		hd_err err;
+		assert_non_null(in);
+		assert_int_equal(hd_format_delimited.open(&o, in, &rd, &err), HD_OK);
+		assert_int_equal(hd_format_delimited.next(rd, &rec, &fail, &err), HD_REC_BAD);
+		assert_int_equal(fail.code, 1214);
+		assert_string_equal(fail.reason, "Delimiter not found: unmatched quote (REMOVEQUOTES)");
+		hd_format_delimited.close(rd);
+		hd_stream_close(in);
+	}
+}
+
 static void
 test_removequotes_escape(void **state)
 {
@@ -476,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_escape_null_marker),
 		cmocka_unit_test(test_removequotes),
+		cmocka_unit_test(test_removequotes_reason),
 		cmocka_unit_test(test_removequotes_escape),
 		cmocka_unit_test(test_ignoreheader),
 		cmocka_unit_test(test_ignoreheader_each_input),

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -119,6 +120,207 @@ test_numeric_limits(void **state)
 	n.ndigits = 2;
 	n.weight10 = 2;
 	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_ERR_INTERNAL);
+	assert_int_equal(b.len, 0);
+	hd_buf_free(&b);
+}
+
+/* Encode n as it is and with its digits padded by zeros — 24 leading (weight + 24), 8 trailing — which is the same
+ * number but more than 16 kept digits, so pg_encode.c's general path instead of the short one: same bytes. */
+static void
+encode_both(const hd_numeric *n, hd_buf *out)
+{
+	char pad[128];
+	hd_numeric q = *n;
+	hd_buf b;
+	hd_err err, err2;
+	hd_code r, r2;
+
+	assert_true(n->ndigits + 32 <= (int32_t)sizeof pad);
+	memset(pad, '0', sizeof pad);
+	memcpy(pad + 24, n->digits, (size_t)n->ndigits);
+	q.digits = pad;
+	q.ndigits = n->ndigits + 32;
+	q.weight10 = n->weight10 + 24;
+	hd_buf_init(&b, 0);
+	r = hd_pg_encode_numeric(out, n, &err);
+	r2 = hd_pg_encode_numeric(&b, &q, &err2);
+	assert_int_equal(r, r2);
+	if (r == HD_OK) {
+		assert_int_equal(out->len, b.len);
+		assert_memory_equal(out->data, b.data, b.len);
+	} else {
+		assert_string_equal(err.msg, err2.msg);
+	}
+	hd_buf_free(&b);
+}
+
+/* s with exponent e0 after its last non-blank byte (before any trailing white space): the same number, but a field
+ * that convert's fast path hands to the general one. */
+static void
+with_e0(char *dst, size_t size, const char *s)
+{
+	size_t n = strlen(s), e = n;
+	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\n'))
+		e--;
+	snprintf(dst, size, "%.*se0%s", (int)e, s, s + e);
+}
+
+/* Convert text for numeric(p,s) (p -1: unconstrained), encode it and compare with the int16 words; the same text
+ * with exponent e0 goes through convert's general path, and encode_both through pg_encode's: same bytes. */
+static void
+check_text(int16_t p, int16_t s, bool roundec, const char *text, const int32_t *words, int nwords)
+{
+	hd_column col = { .name = (char *)"n", .type = HD_T_NUMERIC, .precision = p, .scale = s };
+	hd_conv_opts o = { .roundec = roundec };
+	unsigned char want[256];
+	char general[96];
+	hd_buf scratch, b, b2;
+	hd_value v;
+	hd_convfail f;
+	hd_err err;
+
+	hd_buf_init(&scratch, 0);
+	hd_buf_init(&b, 0);
+	hd_buf_init(&b2, 0);
+	assert_int_equal(hd_conv_field(&col, &o, text, strlen(text), false, &v, &scratch, &f), HD_CONV_OK);
+	encode_both(&v.u.num, &b);
+	want[0] = 0;
+	want[1] = 0;
+	want[2] = (unsigned char)((2 * nwords) >> 8);
+	want[3] = (unsigned char)(2 * nwords);
+	for (int i = 0; i < nwords; i++) {
+		uint16_t w = (uint16_t)(int16_t)words[i];
+		want[4 + 2 * i] = (unsigned char)(w >> 8);
+		want[5 + 2 * i] = (unsigned char)w;
+	}
+	expect_bytes(&b, want, 4 + 2 * (size_t)nwords);
+	if (strchr(text, 'E'))
+		snprintf(general, sizeof general, "%s", text);
+	else
+		with_e0(general, sizeof general, text);
+	assert_int_equal(hd_conv_field(&col, &o, general, strlen(general), false, &v, &scratch, &f), HD_CONV_OK);
+	assert_int_equal(hd_pg_encode_numeric(&b2, &v.u.num, &err), HD_OK);
+	expect_bytes(&b2, want, 4 + 2 * (size_t)nwords);
+	hd_buf_free(&scratch);
+	hd_buf_free(&b);
+	hd_buf_free(&b2);
+}
+
+#define TXT(p, s, roundec, text, ...)                                                                                \
+	do {                                                                                                         \
+		static const int32_t words_[] = { __VA_ARGS__ };                                                     \
+		check_text(p, s, roundec, text, words_, (int)(sizeof words_ / sizeof words_[0]));                    \
+	} while (0)
+
+#define NEG 0x4000
+
+/* Text to bytes through both fast paths (convert's and pg_encode's), as numeric_send writes them. */
+static void
+test_numeric_text(void **state)
+{
+	(void)state;
+	TXT(15, 2, false, "17", 1, 0, 0, 2, 17);
+	TXT(15, 2, false, "21168.23", 3, 1, 0, 2, 2, 1168, 2300);
+	TXT(15, 2, false, "0.04", 1, -1, 0, 2, 400);
+	TXT(15, 2, false, "-0.02", 1, -1, NEG, 2, 200);
+	TXT(15, 2, false, "-0.00", 0, 0, 0, 2);
+	TXT(15, 2, false, "-0", 0, 0, 0, 2);
+	TXT(-1, -1, false, "-0.000", 0, 0, 0, 3);
+	TXT(-1, -1, false, "00012.3400", 2, 0, 0, 4, 12, 3400);
+	TXT(10, 4, false, "00012.3400", 2, 0, 0, 4, 12, 3400);
+	TXT(10, 2, false, ".5", 1, -1, 0, 2, 5000);
+	TXT(10, 2, false, "5.", 1, 0, 0, 2, 5);
+	TXT(10, 2, false, "-1200.00", 1, 0, NEG, 2, 1200);
+	TXT(10, 4, false, "10000.0001", 3, 1, 0, 4, 1, 0, 1);
+	TXT(-1, -1, false, "100000000", 1, 2, 0, 0, 1);
+	TXT(5, 2, true, "99.995", 1, 0, 0, 2, 100);   /* rounding carries into a new digit */
+	TXT(5, 2, false, "99.995", 2, 0, 0, 2, 99, 9900);
+	TXT(15, 2, true, "-21168.235", 3, 1, NEG, 2, 2, 1168, 2400);
+	TXT(15, 2, false, "-21168.239", 3, 1, NEG, 2, 2, 1168, 2300);
+	TXT(15, 2, false, "9999999999999.99", 5, 3, 0, 2, 9, 9999, 9999, 9999, 9900);
+	TXT(-1, -1, false, "123456789012345678", 5, 4, 0, 0, 12, 3456, 7890, 1234, 5678);
+	TXT(-1, -1, false, "1234567890123456789", 5, 4, 0, 0, 123, 4567, 8901, 2345, 6789);
+	TXT(-1, -1, false, "0.1234567890123456", 4, -1, 0, 16, 1234, 5678, 9012, 3456);  /* 16 digits: short */
+	TXT(-1, -1, false, "1.2345678901234567", 5, 0, 0, 16, 1, 2345, 6789, 123, 4567); /* 17: general */
+	TXT(-1, -1, false, "9999999999999999", 4, 3, 0, 0, 9999, 9999, 9999, 9999);
+	TXT(-1, -1, false, "0.0000000000000009999", 2, -4, 0, 19, 9, 9990);
+	TXT(38, 2, false, "-123456789012345678901234567890123456.78", 10, 8, NEG, 2, 1234, 5678, 9012, 3456, 7890,
+	    1234, 5678, 9012, 3456, 7800);
+	TXT(10, 2, false, "1.5E+3", 1, 0, 0, 2, 1500);
+	TXT(15, 2, false, "  -21168.239 ", 3, 1, NEG, 2, 2, 1168, 2300);
+	TXT(15, 2, true, "21168.2349", 3, 1, 0, 2, 2, 1168, 2300);
+}
+
+/* pg_encode.c's short path against its general one, every weight mod 4, dscale cutting digits, leading zeros. */
+static void
+test_numeric_short_long(void **state)
+{
+	static const char *const digs[] = { "1", "5", "12", "123", "1234", "12345", "50005", "98765432", "000123",
+	                                    "1000000000000001", "9999999999999999", "0000000000000001",
+	                                    "1230000000000000", "10", "0" };
+	hd_buf b;
+	(void)state;
+	hd_buf_init(&b, 0);
+	for (size_t k = 0; k < sizeof digs / sizeof digs[0]; k++)
+		for (int32_t w = -9; w <= 21; w++)
+			for (int16_t ds = -1; ds <= 9; ds++)
+				for (int neg = 0; neg < 2; neg++) {
+					hd_numeric n = { digs[k], (int32_t)strlen(digs[k]), w, ds, neg };
+					hd_buf_reset(&b);
+					encode_both(&n, &b);
+				}
+	hd_buf_free(&b);
+}
+
+/* Errors are the general path's, whichever path saw them first; the buffer is left as it was. */
+static void
+test_numeric_errors(void **state)
+{
+	hd_numeric n = { "1x", 2, 2, 0, false };
+	hd_buf b;
+	hd_err err;
+
+	(void)state;
+	hd_buf_init(&b, 0);
+	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_ERR_INTERNAL);
+	assert_string_equal(err.msg, "malformed numeric digit string");
+	n.digits = "1234567890123456789x";
+	n.ndigits = 20;
+	n.weight10 = 20;
+	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_ERR_INTERNAL);
+	assert_string_equal(err.msg, "malformed numeric digit string");
+	n.weight10 = 2; /* the 'x' is past dscale 0: dropped, not read */
+	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_OK);
+	hd_buf_reset(&b);
+	n.digits = "1";
+	n.ndigits = 1;
+	n.weight10 = -200000;
+	n.dscale = 0; /* far below 10^-dscale: zero */
+	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_OK);
+	hd_buf_reset(&b);
+	n.weight10 = 131069; /* 10^131068: group 32767, the last weight int16 holds */
+	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_OK);
+	hd_buf_reset(&b);
+	n.weight10 = 131073;
+	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_ERR_INTERNAL);
+	assert_string_equal(err.msg, "numeric value out of range for PostgreSQL");
+	n.digits = NULL;
+	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_ERR_INTERNAL);
+	assert_string_equal(err.msg, "malformed numeric value");
+	n.ndigits = -1;
+	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_ERR_INTERNAL);
+	assert_int_equal(b.len, 0);
+	hd_buf_free(&b);
+
+	/* a capped buffer: "17" fits 16 bytes (length word + 8 + one digit), 21168.23 (three digits) does not */
+	hd_buf_init(&b, 16);
+	n = (hd_numeric){ "17", 2, 2, 2, false };
+	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_OK);
+	assert_int_equal(b.len, 14);
+	hd_buf_reset(&b);
+	n = (hd_numeric){ "2116823", 7, 5, 2, false };
+	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_ERR_LIMIT);
+	assert_string_equal(err.msg, "encoded row too large");
 	assert_int_equal(b.len, 0);
 	hd_buf_free(&b);
 }
@@ -365,6 +567,9 @@ main(void)
 		cmocka_unit_test(test_numeric_integers),
 		cmocka_unit_test(test_numeric_fractions),
 		cmocka_unit_test(test_numeric_limits),
+		cmocka_unit_test(test_numeric_text),
+		cmocka_unit_test(test_numeric_short_long),
+		cmocka_unit_test(test_numeric_errors),
 		cmocka_unit_test(test_integers),
 		cmocka_unit_test(test_floats_bool),
 		cmocka_unit_test(test_times),
