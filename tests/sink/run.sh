@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # tests/sink/run.sh — integration smoke test of src/sink/ against a throwaway PostgreSQL and a temp SQLite file.
 #
-# Builds the unit test and sink_smoke with ASan/UBSan (only common/ and sink/ sources: the other modules need not
-# build), starts PostgreSQL with tests/scripts/pg-start.sh, drives the sinks through their API and compares what
-# psql / sqlite3 read back with the expected text below. Exits non-zero on the first mismatch.
+# Builds the unit test and sink_smoke with ASan/UBSan (only common/ and sink/ sources, and convert/ for the unit
+# test: the other modules need not build), starts PostgreSQL with tests/scripts/pg-start.sh, drives the sinks
+# through their API and compares what psql / sqlite3 read back with the expected text below. Exits non-zero on the
+# first mismatch.
 #   KEEP=1 tests/sink/run.sh       keep the temp directory (and leave the server running) for a post-mortem
 #   VALGRIND=1 tests/sink/run.sh   build without sanitizers and run every sink_smoke under valgrind
 set -euo pipefail
@@ -42,7 +43,9 @@ fi
 LIBS=($(pkg-config --libs libpq sqlite3) -lm)
 SRCS=("$ROOT"/src/common/*.c "$ROOT"/src/sink/*.c)
 "$CC" "${CFLAGS[@]}" "${SRCS[@]}" "$ROOT/tests/sink/sink_smoke.c" "${LIBS[@]}" -o "$WORK/sink_smoke"
-"$CC" "${CFLAGS[@]}" "${SRCS[@]}" "$ROOT/tests/unit/test_pg_encode.c" "${LIBS[@]}" -lcmocka -o "$WORK/test_pg_encode"
+# test_pg_encode also checks field text → binary through convert/ (which needs only common/)
+"$CC" "${CFLAGS[@]}" "${SRCS[@]}" "$ROOT"/src/convert/*.c "$ROOT/tests/unit/test_pg_encode.c" "${LIBS[@]}" -lcmocka \
+	-o "$WORK/test_pg_encode"
 "$WORK/test_pg_encode" >"$WORK/unit.log" 2>&1 && pass "unit: test_pg_encode" || { cat "$WORK/unit.log" >&2; fail "unit"; }
 SMOKE="$WORK/sink_smoke"
 if [ "${VALGRIND:-0}" = 1 ]; then # every sink_smoke run under valgrind: a leak or bad access fails that check
