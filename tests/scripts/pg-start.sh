@@ -59,18 +59,29 @@ running() {
 	[ -n "$st" ] && [ "$st" != Z ]
 }
 
-# Port: the argument, else the one used last time, else a free one.
+# Port: the argument, else the one used last time, else a free one. A chosen port lies below the kernel's ephemeral
+# range: a port in it can be taken at any moment by the local end of some outgoing connection (the suite makes
+# thousands), and then the postmaster cannot bind it.
+pick_port() {
+	local lo hi p
+	lo=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	case "$lo" in ''|*[!0-9]*) lo=32768;; esac
+	if [ "$lo" -gt 11000 ]; then hi=$((lo - 1)); else hi=60999; fi
+	for _ in $(seq 1 200); do
+		p=$((10000 + (RANDOM * 32768 + RANDOM) % (hi - 10000 + 1)))
+		if port_free "$p" && [ ! -e "$DIR/.s.PGSQL.$p" ]; then echo "$p"; return 0; fi
+	done
+	return 1
+}
+CHOSEN=0
 if [ $# -eq 2 ]; then
 	PORT=$2
 elif [ -s "$DIR/port" ]; then
 	PORT=$(cat "$DIR/port")
+	CHOSEN=1
 else
-	PORT=
-	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 30000))
-		if port_free "$p" && [ ! -e "$DIR/.s.PGSQL.$p" ]; then PORT=$p; break; fi
-	done
-	[ -n "$PORT" ] || die "no free port found"
+	PORT=$(pick_port) || die "no free port found"
+	CHOSEN=1
 fi
 case "$PORT" in ''|*[!0-9]*) die "bad port: $PORT";; esac
 
@@ -82,7 +93,8 @@ if [ ! -s "$DATA/PG_VERSION" ]; then
 fi
 
 # Settings go to an included file that is rewritten each time (port may change).
-as_owner tee "$DATA/hdcopy.conf" >/dev/null <<CONF
+write_conf() {
+	as_owner tee "$DATA/hdcopy.conf" >/dev/null <<CONF
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$DIR'
@@ -92,6 +104,8 @@ max_connections = 200
 fsync = on
 logging_collector = off
 CONF
+}
+write_conf
 grep -q "^include_if_exists = 'hdcopy.conf'" "$DATA/postgresql.conf" \
 	|| echo "include_if_exists = 'hdcopy.conf'" | as_owner tee -a "$DATA/postgresql.conf" >/dev/null
 
@@ -104,9 +118,21 @@ if running; then
 else
 	# Stale pid/lock files from a killed server would make the postmaster refuse to start.
 	rm -f "$DATA/postmaster.pid" "$DIR"/.s.PGSQL.*.lock "$DIR"/.s.PGSQL.[0-9]*
-	port_free "$PORT" || die "port $PORT is in use"
-	as_owner "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null \
-		|| { tail -n 20 "$LOG" >&2; die "server did not start"; }
+	for try in 1 2 3 4 5; do
+		if port_free "$PORT" && as_owner "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null; then
+			break
+		fi
+		# A port we chose was taken between the check and the bind (or is now): choose another.
+		if [ "$CHOSEN" = 1 ] && [ "$try" -lt 5 ] && { ! port_free "$PORT" || tail -n 20 "$LOG" | grep -q "could not bind\|could not create any TCP"; }; then
+			rm -f "$DATA/postmaster.pid"
+			PORT=$(pick_port) || die "no free port found"
+			write_conf
+			continue
+		fi
+		port_free "$PORT" || die "port $PORT is in use"
+		tail -n 20 "$LOG" >&2
+		die "server did not start"
+	done
 fi
 echo "$PORT" >"$DIR/port"
 
