@@ -43,12 +43,10 @@
  */
 #include "format/format.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/limits.h"
 #include "format/sepreader.h"
-#include "common/sys.h"
 
 static const char BAD_QUOTES[] = "Invalid quote formatting for CSV";
 static const char BAD_EOF[] = "Unterminated quoted field at end of input";
@@ -65,16 +63,10 @@ undouble(hd_sepreader *r, const hd_sepstate *ps, const char *p, const char *e, h
 {
 	const char q = r->o.quote;
 	char *out, *o;
+	int rc;
 
-	if (!r->scratch) {
-		r->scratch = hd_malloc(HD_MAX_RECORD);
-		if (!r->scratch)
-			return SEP_NOMEM;
-	}
-	/* the fields of a record never outnumber its raw bytes */
-	if ((size_t)(e - ps->base) > HD_MAX_RECORD)
-		return SEP_LONG;
-	out = o = r->scratch + r->slen;
+	if (!(out = o = hd_sep_scratch(r, ps, e, &rc)))
+		return rc;
 	while (p < e) {
 		const char *qq = memchr(p, q, (size_t)(e - p));
 		if (!qq) {
@@ -87,27 +79,17 @@ undouble(hd_sepreader *r, const hd_sepstate *ps, const char *p, const char *e, h
 		o += qq + 1 - p;
 		p = qq + 2;
 	}
-	f->p = out;
-	f->n = (uint32_t)(o - out);
-	r->slen += (size_t)(o - out);
-	return SEP_REC;
+	return hd_sep_rewritten(r, f, out, o);
 }
 
 static inline int
 push(hd_sepreader *r, hd_sepstate *ps, const char *p, const char *e, bool quoted, bool doubled)
 {
 	hd_field *f;
+	int rc = SEP_NOMEM; /* set by hd_sep_slot() when it fails; initialised for the compiler's sake */
 
-	if (ps->nf == r->fcap) {
-		if (r->fcap >= HD_MAX_FIELDS + 1) {
-			ps->nf++;
-			ps->toomany = true;
-			return SEP_REC;
-		}
-		if (!hd_sep_grow_fields(r))
-			return SEP_NOMEM;
-	}
-	f = &r->fields[ps->nf++];
+	if (!(f = hd_sep_slot(r, ps, &rc)))
+		return rc;
 	/* every other member (null, and whatever other formats add) zeroed */
 	*f = (hd_field){ .p = p, .n = (uint32_t)(e - p), .quoted = quoted };
 	if (doubled)

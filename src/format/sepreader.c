@@ -1,5 +1,6 @@
 /*
- * sepreader.c — open and close of the character-separated readers (delimited.c, csv.c), and their fields array.
+ * sepreader.c — open and close of the character-separated readers (delimited.c, csv.c), their fields array and their
+ * scratch buffer for rewritten fields.
  * See sepreader.h.
  */
 #include "format/sepreader.h"
@@ -24,6 +25,20 @@ hd_sep_grow_fields(hd_sepreader *r)
 	r->fields = nf;
 	r->fcap = ncap;
 	return true;
+}
+
+char *
+hd_sep_scratch(hd_sepreader *r, const hd_sepstate *ps, const char *e, int *rc)
+{
+	if (!r->scratch && !(r->scratch = hd_malloc(HD_MAX_RECORD))) {
+		*rc = SEP_NOMEM;
+		return NULL;
+	}
+	if ((size_t)(e - ps->base) > HD_MAX_RECORD) {
+		*rc = SEP_LONG;
+		return NULL;
+	}
+	return r->scratch + r->slen;
 }
 
 hd_code

@@ -55,6 +55,43 @@ void hd_sep_close(hd_reader *rd);
 /* Double the fields array, up to HD_MAX_FIELDS + 1 entries; false when out of memory. */
 bool hd_sep_grow_fields(hd_sepreader *r);
 
+/*
+ * Where a field that must be rewritten (escapes dropped, doubled quotes collapsed) goes: the scratch buffer past the
+ * record's earlier rewritten fields, allocated on first use. Rewriting only drops bytes, so a record's rewritten
+ * fields never outnumber its raw bytes up to e, the end of this one: HD_MAX_RECORD bytes hold them all. NULL with
+ * *rc = SEP_NOMEM or SEP_LONG. hd_sep_rewritten() then points f at [out, o) and takes those bytes.
+ */
+char *hd_sep_scratch(hd_sepreader *r, const hd_sepstate *ps, const char *e, int *rc);
+
+static inline int
+hd_sep_rewritten(hd_sepreader *r, hd_field *f, char *out, const char *o)
+{
+	f->p = out;
+	f->n = (uint32_t)(o - out);
+	r->slen += (size_t)(o - out);
+	return SEP_REC;
+}
+
+/* The next field slot of the record being parsed; NULL with *rc = SEP_REC when the record already has
+ * HD_MAX_FIELDS + 1 fields (it is counted, marked toomany and rejected whole), or SEP_NOMEM. */
+static inline hd_field *
+hd_sep_slot(hd_sepreader *r, hd_sepstate *ps, int *rc)
+{
+	if (ps->nf == r->fcap) {
+		if (r->fcap >= HD_MAX_FIELDS + 1) {
+			ps->nf++;
+			ps->toomany = true;
+			*rc = SEP_REC;
+			return NULL;
+		}
+		if (!hd_sep_grow_fields(r)) {
+			*rc = SEP_NOMEM;
+			return NULL;
+		}
+	}
+	return &r->fields[ps->nf++];
+}
+
 static inline int
 hd_sep_fatal(hd_sepreader *r, hd_code code)
 {

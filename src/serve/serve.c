@@ -247,6 +247,20 @@ throttle(conn *c, bool src_is_client)
 	}
 }
 
+/* The body of a message relayed as it streams: move what has come of its *pass remaining bytes from in to out (then
+ * throttle the side it came from). False when none of it has come yet. */
+static bool
+pass_on(conn *c, struct evbuffer *in, struct evbuffer *out, uint32_t *pass, bool from_client)
+{
+	size_t avail = evbuffer_get_length(in), n = avail < *pass ? avail : *pass;
+	if (!n)
+		return false;
+	evbuffer_remove_buffer(in, out, n);
+	*pass -= (uint32_t)n;
+	throttle(c, from_client);
+	return true;
+}
+
 static void
 send_buf(conn *c, struct bufferevent *b, const hd_pgp_buf *m)
 {
@@ -1234,12 +1248,8 @@ process_client(conn *c)
 		hd_err e;
 
 		if (c->cli_pass) {
-			size_t avail = evbuffer_get_length(in), n = avail < c->cli_pass ? avail : c->cli_pass;
-			if (!n)
+			if (!pass_on(c, in, out, &c->cli_pass, true))
 				break;
-			evbuffer_remove_buffer(in, out, n);
-			c->cli_pass -= (uint32_t)n;
-			throttle(c, true);
 			continue;
 		}
 		if (c->cli_drop) { /* the rest of a message discarded until Sync */
@@ -1465,12 +1475,8 @@ process_upstream(conn *c)
 		bool inspect;
 
 		if (c->up_pass) {
-			size_t avail = evbuffer_get_length(in), n = avail < c->up_pass ? avail : c->up_pass;
-			if (!n)
+			if (!pass_on(c, in, out, &c->up_pass, false))
 				break;
-			evbuffer_remove_buffer(in, out, n);
-			c->up_pass -= (uint32_t)n;
-			throttle(c, false);
 			continue;
 		}
 		if (relay_run(c, in, out)) {

@@ -27,6 +27,22 @@ expect_bytes(const hd_buf *b, const unsigned char *want, size_t n)
 /* ---- numeric ------------------------------------------------------------------------------------------------- */
 
 /* Encode digits/weight10/dscale/neg and compare with the int16 words {ndigits, weight, sign, dscale, d...}. */
+/* The binary field PostgreSQL expects for these int16 words (ndigits, weight, sign, dscale, digits…): the 4-byte
+ * length, then the words big-endian. want holds at least 4 + 2 * nwords bytes. */
+static void
+numeric_bytes(unsigned char *want, const int32_t *words, int nwords)
+{
+	want[0] = 0;
+	want[1] = 0;
+	want[2] = (unsigned char)((2 * nwords) >> 8);
+	want[3] = (unsigned char)(2 * nwords);
+	for (int i = 0; i < nwords; i++) {
+		uint16_t w = (uint16_t)(int16_t)words[i];
+		want[4 + 2 * i] = (unsigned char)(w >> 8);
+		want[5 + 2 * i] = (unsigned char)w;
+	}
+}
+
 static void
 check_numeric(const char *digits, int32_t weight10, int16_t dscale, bool neg, const int32_t *words, int nwords)
 {
@@ -37,15 +53,7 @@ check_numeric(const char *digits, int32_t weight10, int16_t dscale, bool neg, co
 
 	hd_buf_init(&b, 0);
 	assert_int_equal(hd_pg_encode_numeric(&b, &n, &err), HD_OK);
-	want[0] = 0;
-	want[1] = 0;
-	want[2] = (unsigned char)((2 * nwords) >> 8);
-	want[3] = (unsigned char)(2 * nwords);
-	for (int i = 0; i < nwords; i++) {
-		uint16_t w = (uint16_t)(int16_t)words[i];
-		want[4 + 2 * i] = (unsigned char)(w >> 8);
-		want[5 + 2 * i] = (unsigned char)w;
-	}
+	numeric_bytes(want, words, nwords);
 	expect_bytes(&b, want, 4 + 2 * (size_t)nwords);
 	hd_buf_free(&b);
 }
@@ -184,15 +192,7 @@ check_text(int16_t p, int16_t s, bool roundec, const char *text, const int32_t *
 	hd_buf_init(&b2, 0);
 	assert_int_equal(hd_conv_field(&col, &o, text, strlen(text), false, &v, &scratch, &f), HD_CONV_OK);
 	encode_both(&v.u.num, &b);
-	want[0] = 0;
-	want[1] = 0;
-	want[2] = (unsigned char)((2 * nwords) >> 8);
-	want[3] = (unsigned char)(2 * nwords);
-	for (int i = 0; i < nwords; i++) {
-		uint16_t w = (uint16_t)(int16_t)words[i];
-		want[4 + 2 * i] = (unsigned char)(w >> 8);
-		want[5 + 2 * i] = (unsigned char)w;
-	}
+	numeric_bytes(want, words, nwords);
 	expect_bytes(&b, want, 4 + 2 * (size_t)nwords);
 	if (strchr(text, 'E'))
 		snprintf(general, sizeof general, "%s", text);
