@@ -422,7 +422,6 @@ open_conn(pg_sink *s, const char *target, PGconn **out, hd_err *err)
 		return hd_err_set(err, HD_ERR_NOMEM, "could not connect to the target: out of memory");
 	if (PQstatus(c) == CONNECTION_OK) {
 		PQsetNoticeReceiver(c, notice_cb, s);
-		widen_unix_socket(c);
 		*out = c;
 		return HD_OK;
 	}
@@ -455,6 +454,7 @@ pg_connect(const char *target, hd_sink **out, hd_err *err)
 		free(s);
 		return r;
 	}
+	widen_unix_socket(s->conn); /* the COPY stream's connection; the errors connection carries little */
 	s->cancel = PQgetCancel(s->conn); /* NULL (out of memory) only means interrupt() does nothing */
 	*out = &s->base;
 	return HD_OK;

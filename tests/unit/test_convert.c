@@ -3,6 +3,7 @@
  * varchar / text (UTF-8, ACCEPTINVCHARS, TRIMBLANKS, TRUNCATECOLUMNS), json/jsonb and VARBYTE.
  * Dates and times: test_convert_dt.c. Every case asserts the exact value or the exact load-error code.
  */
+#include "num_general.h"
 #include "test_convert_util.h"
 
 #include <float.h>
@@ -960,17 +961,6 @@ test_numeric_storage(void **state)
 		hd_buf_free(&g_scratch);
 		g_scratch = saved;
 	}
-}
-
-/* s with exponent e0 after its last non-blank byte (before any trailing white space): the same number, but a field
- * that convert's fast path hands to the general one. */
-static void
-with_e0(char *dst, size_t size, const char *s)
-{
-	size_t n = strlen(s), e = n;
-	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\n'))
-		e--;
-	snprintf(dst, size, "%.*se0%s", (int)e, s, s + e);
 }
 
 /* The fast path against the general one: an exponent e0 changes nothing but sends any field down the general path,

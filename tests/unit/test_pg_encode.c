@@ -17,6 +17,8 @@
 #include "sink/pg_int.h"
 #include "sink/sink.h"
 
+#include "num_general.h"
+
 static void
 expect_bytes(const hd_buf *b, const unsigned char *want, size_t n)
 {
@@ -160,17 +162,6 @@ encode_both(const hd_numeric *n, hd_buf *out)
 		assert_string_equal(err.msg, err2.msg);
 	}
 	hd_buf_free(&b);
-}
-
-/* s with exponent e0 after its last non-blank byte (before any trailing white space): the same number, but a field
- * that convert's fast path hands to the general one. */
-static void
-with_e0(char *dst, size_t size, const char *s)
-{
-	size_t n = strlen(s), e = n;
-	while (e > 0 && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\n'))
-		e--;
-	snprintf(dst, size, "%.*se0%s", (int)e, s, s + e);
 }
 
 /* Convert text for numeric(p,s) (p -1: unconstrained), encode it and compare with the int16 words; the same text
