@@ -12,8 +12,9 @@
  * read whole only when serve must look at it — a client Query (≤ HD_PGP_QUERY_MAX, else relayed unread), and from
  * the upstream ReadyForQuery, CommandComplete, BackendKeyData and the replies to serve's own queries
  * (≤ HD_PGP_INSPECT_MAX, else the session is closed). Whole messages that need only their header read are moved in
- * runs (relay_run(), client_run()). A side whose peer's output passes HIGH_WATER stops being read until that output
- * drains, so memory per session stays bounded whatever the clients send.
+ * runs (relay_run(), client_run()) — or, when neither end of that direction has anything buffered, straight from
+ * one recv() to one send() (direct_relay()). A side whose peer's output passes HIGH_WATER stops being read until that
+ * output drains, so memory per session stays bounded whatever the clients send.
  *
  * Interception of a Query that classify.c calls a Redshift COPY (the rest of this note is the state machine):
  *   client idle (no reply in flight), status 'I' or 'T':
@@ -87,6 +88,7 @@ typedef struct server {
 	hd_tls *tls;               /* --tls-cert/--tls-key loaded; NULL = SSLRequest answered 'N' */
 	int nclients, next_id;
 	struct conn *conns;        /* every session (issue 10: a CancelRequest finds its session by key) */
+	uint8_t *scratch;          /* READ_CHUNK bytes: what direct_relay() receives (free again when it returns) */
 } server;
 
 typedef enum phase { PH_STARTUP = 0, PH_RELAY, PH_CLOSING } phase;
@@ -161,6 +163,7 @@ typedef struct conn {
 static void process_client(conn *c);
 static void process_upstream(conn *c);
 static void conn_close(conn *c);
+static void on_read(struct bufferevent *b, void *arg);
 
 /* Work that must not run nested inside a callback that may still use c (processing input, freeing c) goes through
  * kick_ev: it runs from the top of the loop. */
@@ -690,7 +693,6 @@ on_job_done(evutil_socket_t fd, short what, void *arg)
 
 /* ---- client side ------------------------------------------------------------------------------------------------- */
 
-static void on_read(struct bufferevent *b, void *arg);
 static void on_write(struct bufferevent *b, void *arg);
 static void on_event(struct bufferevent *b, short what, void *arg);
 
@@ -1180,34 +1182,46 @@ count_sent(conn *c, char type)
 	}
 }
 
+static uint32_t
+be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* A client message of this type goes upstream as it is (a Query still waits for classify(); see query_read()):
+ * not a Parse, nor an extended message while serve has statements of its own, nor a Sync that serve answers. */
+static bool
+client_passes(const conn *c, char type)
+{
+	bool ext = type == 'B' || type == 'D' || type == 'E' || type == 'C';
+	return !(c->txn && (type == 'P' || (ext && (c->nxs || c->nxp)) || (type == 'S' && c->seg_local)));
+}
+
+/* A Query of this length is read whole and classified before it is relayed (else relayed unread). */
+static bool
+query_read(const conn *c, uint32_t len)
+{
+	return len - 4 <= HD_PGP_QUERY_MAX && c->txn && c->txn != 'E';
+}
+
 /*
- * The client's side of relay_run(): the whole messages in the input's first extent that process_client() would relay
- * untouched — everything but a Query that classify() does not pass, a Parse, the extended messages aimed at serve's
- * own statements, a Sync that serve answers, and what follows an error that serve skips — get the same bookkeeping and
- * go to the upstream in one move. A Query is classified in place; one that is not relayed stops the run, and
- * process_client() classifies it again (intercepted statements are rare). Returns the bytes moved.
+ * The whole client messages at p that process_client() would relay untouched — everything but a Query that
+ * classify() does not pass, and what client_passes() keeps back — with their bookkeeping done; the bytes they
+ * take. A Query is classified in place; one that is not relayed stops the walk, and process_client() classifies it
+ * again (intercepted statements are rare). The caller checks that serve is not skipping messages after an error.
  */
 static size_t
-client_run(conn *c, struct evbuffer *in, struct evbuffer *out)
+client_walk(conn *c, const uint8_t *p, size_t n)
 {
-	struct evbuffer_iovec v;
-	const uint8_t *p;
 	size_t off = 0;
 
-	if (c->xskip || evbuffer_peek(in, -1, NULL, &v, 1) < 1)
-		return 0;
-	p = v.iov_base;
-	while (v.iov_len - off >= 5) {
+	while (n - off >= 5) {
 		char type = (char)p[off];
-		uint32_t len = ((uint32_t)p[off + 1] << 24) | ((uint32_t)p[off + 2] << 16) | ((uint32_t)p[off + 3] << 8) |
-		               p[off + 4];
-		bool ext = type == 'B' || type == 'D' || type == 'E' || type == 'C';
+		uint32_t len = be32(p + off + 1);
 
-		if (len < 4 || len > HD_PGP_MSG_MAX || (size_t)len + 1 > v.iov_len - off)
+		if (len < 4 || len > HD_PGP_MSG_MAX || (size_t)len + 1 > n - off || !client_passes(c, type))
 			break;
-		if (c->txn && (type == 'P' || (ext && (c->nxs || c->nxp)) || (type == 'S' && c->seg_local)))
-			break;
-		if (type == 'Q' && len - 4 <= HD_PGP_QUERY_MAX && c->txn && c->txn != 'E') {
+		if (type == 'Q' && query_read(c, len)) {
 			const char *sql, *stmt = NULL;
 			size_t sqllen, stmtlen = 0;
 			hd_err e, why;
@@ -1218,7 +1232,20 @@ client_run(conn *c, struct evbuffer *in, struct evbuffer *out)
 		count_sent(c, type);
 		off += (size_t)len + 1;
 	}
-	if (off)
+	return off;
+}
+
+/* The client's side of relay_run(): the whole messages of client_walk() in the input's first extent go to the
+ * upstream in one move. Returns the bytes moved. */
+static size_t
+client_run(conn *c, struct evbuffer *in, struct evbuffer *out)
+{
+	struct evbuffer_iovec v;
+	size_t off;
+
+	if (c->xskip || evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+		return 0;
+	if ((off = client_walk(c, v.iov_base, v.iov_len)) > 0)
 		evbuffer_remove_buffer(in, out, off);
 	return off;
 }
@@ -1275,16 +1302,14 @@ process_client(conn *c)
 			skip_message(c, in, len);
 			continue;
 		}
-		if (c->txn && (type == 'P' || (type == 'B' && (c->nxs || c->nxp)) ||
-		               ((type == 'D' || type == 'E' || type == 'C') && (c->nxs || c->nxp)) ||
-		               (type == 'S' && c->seg_local))) {
+		if (!client_passes(c, type)) {
 			int xr = ext_message(c, in, type, len);
 			if (xr == X_WAIT)
 				break;
 			if (xr == X_DONE)
 				continue;
 		}
-		if (type == 'Q' && len - 4 <= HD_PGP_QUERY_MAX && c->txn && c->txn != 'E') {
+		if (type == 'Q' && query_read(c, len)) {
 			const uint8_t *msg;
 			const char *sql, *stmt = NULL;
 			size_t sqllen, stmtlen = 0;
@@ -1405,31 +1430,33 @@ count_reply(conn *c, char type)
 	}
 }
 
+/* An upstream message of this type goes to the client as it is, as it streams, once count_reply() has seen it: all
+ * but a BackendKeyData, a ReadyForQuery, a CommandComplete while decisions are pending, and the replies to serve's
+ * own queries. */
+static bool
+reply_passes(const conn *c, char type)
+{
+	return !c->iq && type != 'K' && type != 'Z' && !(type == 'C' && c->npending);
+}
+
 /*
- * The upstream's replies that need no more than a glance — all of them but a BackendKeyData, a CommandComplete while
- * decisions are pending, a ReadyForQuery that settles them, and the replies to serve's own queries — are relayed in
- * runs: the whole messages in the input's first extent are walked in place, their bookkeeping done (count_reply; a
- * ReadyForQuery's transaction status), and moved to the client with one evbuffer_remove_buffer(). The rest, and
- * whatever does not lie whole in that extent, goes through process_upstream()'s message-by-message path. Returns the
- * bytes moved.
+ * The whole upstream messages at p that need no more than a glance — reply_passes(), and a ReadyForQuery when no
+ * decisions are pending (its transaction status is kept) — with their bookkeeping done (count_reply); the bytes
+ * they take. *ready: a ReadyForQuery was among them.
  */
 static size_t
-relay_run(conn *c, struct evbuffer *in, struct evbuffer *out)
+reply_walk(conn *c, const uint8_t *p, size_t n, bool *ready)
 {
-	struct evbuffer_iovec v;
-	const uint8_t *p;
 	size_t off = 0;
-	bool ready = false;
 
-	if (c->iq || c->npending || evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+	if (c->iq || c->npending)
 		return 0;
-	p = v.iov_base;
-	while (v.iov_len - off >= 5) {
+	while (n - off >= 5) {
 		char type = (char)p[off], st;
-		uint32_t len = ((uint32_t)p[off + 1] << 24) | ((uint32_t)p[off + 2] << 16) | ((uint32_t)p[off + 3] << 8) |
-		               p[off + 4];
-		if (len < 4 || len > HD_PGP_MSG_MAX || (size_t)len + 1 > v.iov_len - off || type == 'K')
-			break; /* a bad header, a message cut by the extent, or one to look at: the slow path */
+		uint32_t len = be32(p + off + 1);
+
+		if (len < 4 || len > HD_PGP_MSG_MAX || (size_t)len + 1 > n - off || type == 'K')
+			break; /* a bad header, a message cut short, or one to look at: the message-by-message path */
 		if (type == 'Z') {
 			hd_err e;
 			if (hd_pgp_ready(p + off + 5, len - 4, &st, &e) != HD_OK)
@@ -1441,13 +1468,27 @@ relay_run(conn *c, struct evbuffer *in, struct evbuffer *out)
 			c->saw_end = false;
 			if (c->inflight > 0)
 				c->inflight--;
-			ready = true;
+			*ready = true;
 		} else {
 			count_reply(c, type);
 		}
 		off += (size_t)len + 1;
 	}
-	if (off) {
+	return off;
+}
+
+/* The upstream's whole messages of reply_walk() in the input's first extent go to the client in one move.
+ * Returns the bytes moved. */
+static size_t
+relay_run(conn *c, struct evbuffer *in, struct evbuffer *out)
+{
+	struct evbuffer_iovec v;
+	size_t off;
+	bool ready = false;
+
+	if (c->iq || c->npending || evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+		return 0;
+	if ((off = reply_walk(c, v.iov_base, v.iov_len, &ready)) > 0) {
 		evbuffer_remove_buffer(in, out, off);
 		if (ready && c->wait_idle && c->inflight == 0)
 			kick(c);
@@ -1472,7 +1513,6 @@ process_upstream(conn *c)
 		char type;
 		uint32_t len;
 		hd_err e;
-		bool inspect;
 
 		if (c->up_pass) {
 			if (!pass_on(c, in, out, &c->up_pass, false))
@@ -1490,8 +1530,7 @@ process_upstream(conn *c)
 			conn_close(c);
 			return;
 		}
-		inspect = c->iq || type == 'Z' || type == 'K' || (type == 'C' && c->npending);
-		if (!inspect) {
+		if (reply_passes(c, type)) {
 			count_reply(c, type);
 			evbuffer_remove_buffer(in, out, 5);
 			c->up_pass = len - 4;
@@ -1573,6 +1612,117 @@ process_upstream(conn *c)
 		evbuffer_drain(in, (size_t)len + 1);
 	}
 	if (c->wait_idle && !c->closing && quiescent(c))
+		kick(c); /* a message of serve's own waits for exactly this */
+}
+
+/* ---- direct relay ------------------------------------------------------------------------------------------------ */
+
+/*
+ * A session in full flow is relayed past the bufferevents, as pgbouncer relays (its sbuf): when one direction has
+ * nothing buffered — no input waiting on its side, no output waiting for its peer — a readable socket is read with
+ * one recv() into the server's scratch buffer, the whole messages that pass (client_walk(), reply_walk()) and the
+ * start of one that streams (stream_head()) are bookkept in place, and they go to the peer with one send(). What is
+ * left (a message serve must read whole, a header cut short) goes into the input buffer and on through
+ * process_client()/process_upstream(); what the peer's socket does not take goes into its output buffer, written
+ * by libevent. Callgrind, pgbench -S -M prepared: the evbuffer work this skips was ~60 % of serve's instructions
+ * per transaction (docs/BENCHMARKS.md, Front door).
+ */
+static bool
+direct_ok(const conn *c, bool from_client)
+{
+	struct bufferevent *src = from_client ? c->cli : c->up, *dst = from_client ? c->up : c->cli;
+
+	if (c->ph != PH_RELAY || c->closing || !src || !dst || c->tls)
+		return false; /* a TLS client: OpenSSL reads and writes that side */
+	if (from_client ? (c->hold_cli || c->cli_throttled || c->cli_drop || c->xskip || !c->up_rd)
+	                : (c->hold_up || c->up_throttled || c->iq || c->npending || !c->cli_rd))
+		return false; /* no up_rd: the upstream is still connecting (libevent writes what waits for it) */
+	return evbuffer_get_length(bufferevent_get_input(src)) == 0 &&
+	       evbuffer_get_length(bufferevent_get_output(dst)) == 0 && !(bufferevent_get_enabled(dst) & EV_WRITE);
+}
+
+/* The start of a message at p (n bytes, less than the whole) that is relayed as it streams: its header is
+ * bookkept and *pass set to the body bytes still to come. Returns the bytes taken: n, or 0 to leave it to the
+ * message-by-message path (a header cut short, a bad one, a message serve reads whole). */
+static size_t
+stream_head(conn *c, bool from_client, const uint8_t *p, size_t n)
+{
+	char type;
+	uint32_t len;
+	hd_err e;
+
+	if (n < 5 || hd_pgp_header(p, 5, &type, &len, &e) != HD_OK || (size_t)len + 1 <= n)
+		return 0;
+	if (from_client) {
+		if (!client_passes(c, type) || (type == 'Q' && query_read(c, len)))
+			return 0;
+		count_sent(c, type);
+		c->cli_pass = (uint32_t)(len + 1 - n);
+	} else {
+		if (!reply_passes(c, type))
+			return 0;
+		count_reply(c, type);
+		c->up_pass = (uint32_t)(len + 1 - n);
+	}
+	return n;
+}
+
+/* n bytes to dst's socket; the rest, when it does not take them all, into dst's output for libevent to write (and
+ * to report the error, if that is why). False: out of memory (the session is closed). */
+static bool
+send_direct(conn *c, struct bufferevent *dst, const uint8_t *p, size_t n)
+{
+	ssize_t w;
+
+	do
+		w = send(event_get_fd(dst == c->cli ? c->cli_rd : c->up_rd), p, n, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	if (w == (ssize_t)n)
+		return true;
+	if (w < 0)
+		w = 0;
+	if (evbuffer_add(bufferevent_get_output(dst), p + w, n - (size_t)w) != 0) {
+		conn_close(c);
+		return false;
+	}
+	bufferevent_enable(dst, EV_WRITE);
+	throttle(c, dst == c->up);
+	return true;
+}
+
+/* n bytes just received (direct_ok() was true): relay what passes, hand the rest to the message paths. */
+static void
+direct_relay(conn *c, bool from_client, const uint8_t *p, size_t n)
+{
+	struct bufferevent *src = from_client ? c->cli : c->up, *dst = from_client ? c->up : c->cli;
+	uint32_t *pass = from_client ? &c->cli_pass : &c->up_pass;
+	size_t off = *pass < n ? *pass : n;
+	bool ready = false;
+
+	*pass -= (uint32_t)off;
+	if (!*pass) {
+		off += from_client ? client_walk(c, p + off, n - off) : reply_walk(c, p + off, n - off, &ready);
+		off += stream_head(c, from_client, p + off, n - off);
+	}
+	if (ready && c->wait_idle && c->inflight == 0)
+		kick(c); /* as relay_run(): a message of serve's own may now send its Flush (wait_upstream) */
+	if (off && !send_direct(c, dst, p, off))
+		return;
+	if (off < n) {
+		struct evbuffer *in = bufferevent_get_input(src);
+		int r;
+		evbuffer_unfreeze(in, 0);
+		r = evbuffer_add(in, p + off, n - off);
+		evbuffer_freeze(in, 0);
+		if (r != 0)
+			conn_close(c);
+		else
+			on_read(src, c);
+		return;
+	}
+	if (from_client)
+		c->wait_idle = false; /* as process_client(): nothing waits in the client's input */
+	else if (c->wait_idle && quiescent(c))
 		kick(c); /* a message of serve's own waits for exactly this */
 }
 
@@ -1677,12 +1827,12 @@ on_read(struct bufferevent *b, void *arg)
 }
 
 /*
- * Reading. A plain socket is read by serve itself, with one recv() into the bufferevent's input buffer per
- * readiness, not by the bufferevent: libevent 2.1 asks ioctl(FIONREAD) before every read, a system call per relayed
- * message that pgbouncer does not make, and then uses readv(), whose file path costs more than the socket's own
- * recv() (docs/BENCHMARKS.md, Front door). The bufferevent keeps its buffers, its
- * writing and its events; only EV_READ moves to c->cli_rd / c->up_rd (reading()). A TLS side and an upstream that is
- * still connecting keep libevent's reading.
+ * Reading. A plain socket is read by serve itself, with one recv() per readiness — into the server's scratch buffer
+ * when direct_ok() (then direct_relay()), else into the bufferevent's input buffer — not by the bufferevent: libevent
+ * 2.1 asks ioctl(FIONREAD) before every read, a system call per relayed message that pgbouncer does not make, and
+ * then uses readv(), whose file path costs more than the socket's own recv() (docs/BENCHMARKS.md, Front door). The
+ * bufferevent keeps its buffers, its writing and its events; only EV_READ moves to c->cli_rd / c->up_rd (reading()).
+ * A TLS side and an upstream that is still connecting keep libevent's reading.
  */
 static void on_event(struct bufferevent *b, short what, void *arg);
 
@@ -1691,24 +1841,37 @@ sock_read(conn *c, struct bufferevent *b, evutil_socket_t fd)
 {
 	struct evbuffer *in = bufferevent_get_input(b);
 	struct evbuffer_iovec v;
+	bool from_client = b == c->cli, direct = direct_ok(c, from_client);
 	ssize_t got = -1;
-	int n;
+	int n = 1;
 
-	evbuffer_unfreeze(in, 0); /* a socket bufferevent keeps its input's end frozen outside its own reads */
-	n = evbuffer_reserve_space(in, READ_CHUNK, &v, 1); /* one extent: recv(), the socket's own path */
-	if (n > 0) {
+	if (direct) {
 		do
-			got = recv(fd, v.iov_base, v.iov_len, 0);
+			got = recv(fd, c->sv->scratch, READ_CHUNK, 0);
 		while (got < 0 && errno == EINTR);
 		if (got > 0) {
-			v.iov_len = (size_t)got;
-			evbuffer_commit_space(in, &v, 1);
+			if (!from_client)
+				c->up_heard = true;
+			direct_relay(c, from_client, c->sv->scratch, (size_t)got);
+			return;
 		}
-	}
-	evbuffer_freeze(in, 0);
-	if (got > 0) {
-		on_read(b, c);
-		return;
+	} else {
+		evbuffer_unfreeze(in, 0); /* a socket bufferevent keeps its input's end frozen outside its own reads */
+		n = evbuffer_reserve_space(in, READ_CHUNK, &v, 1); /* one extent: recv(), the socket's own path */
+		if (n > 0) {
+			do
+				got = recv(fd, v.iov_base, v.iov_len, 0);
+			while (got < 0 && errno == EINTR);
+			if (got > 0) {
+				v.iov_len = (size_t)got;
+				evbuffer_commit_space(in, &v, 1);
+			}
+		}
+		evbuffer_freeze(in, 0);
+		if (got > 0) {
+			on_read(b, c);
+			return;
+		}
 	}
 	if (got < 0 && n > 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
@@ -1962,7 +2125,7 @@ hd_serve_run(const hd_serve_config *cfg, hd_err *err)
 		r = hd_err_set_pub(err, HD_ERR_USAGE, "--listen: expected ADDR:PORT, not '%s'", cfg->listen);
 		goto out;
 	}
-	if (!(sv.base = event_base_new())) {
+	if (!(sv.scratch = hd_malloc(READ_CHUNK)) || !(sv.base = event_base_new())) {
 		r = hd_err_set_pub(err, HD_ERR_NOMEM, "could not start the event loop");
 		goto out;
 	}
@@ -2000,5 +2163,6 @@ out:
 		event_base_free(sv.base);
 	PQconninfoFree(sv.loader);
 	hd_tls_free(sv.tls);
+	free(sv.scratch);
 	return r;
 }

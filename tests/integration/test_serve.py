@@ -6,10 +6,12 @@ The server is a private one (conftest.start_server) with pg_hba.conf rewritten: 
 superuser). `hdcopy serve` listens on a free port and relays to the server's TCP port, so every client session below
 authenticates to PostgreSQL itself, through serve.
 """
+import hashlib
 import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -268,7 +270,6 @@ def test_postgres_own_copy_forms_are_relayed(serve, sdb, tmp_path):
 def test_malformed_protocol_is_refused_and_serve_lives(serve, sdb):
     """Lengths are never trusted: a startup packet too short or too long, a message length below 4, garbage after
     SSLRequest — each session is closed (with a FATAL where the protocol allows one) and serve keeps serving."""
-    import struct
 
     def session(payload, read=True):
         with socket.create_connection(("127.0.0.1", serve.port), timeout=5) as s:
@@ -298,46 +299,146 @@ def test_malformed_protocol_is_refused_and_serve_lives(serve, sdb):
     assert ok.stdout.strip() == "alive", ok.stderr
 
 
+def _msg(t, body):
+    """One typed protocol message."""
+    return t + struct.pack("!I", len(body) + 4) + body
+
+
+def _replies(sock, n_ready=1, until=None):
+    """(type, body) of the messages read from sock up to the n_ready-th ReadyForQuery (or the first of type until)."""
+    buf, out = b"", []
+    while True:
+        chunk = sock.recv(65536)
+        assert chunk, out[-5:]
+        buf += chunk
+        while len(buf) >= 5:
+            ln = struct.unpack("!I", buf[1:5])[0]
+            if len(buf) < ln + 1:
+                break
+            out.append((buf[:1].decode(), buf[5:ln + 1]))
+            buf = buf[ln + 1:]
+            if out[-1][0] == until or (until is None and [t for t, _ in out].count("Z") >= n_ready):
+                assert not buf, "more than asked for"
+                return out
+
+
+def _raw_session(port, user, db, rcvbuf=None):
+    """A protocol-level session through serve, over an upstream that trusts it; returned after ReadyForQuery."""
+    sock = socket.socket()
+    if rcvbuf:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.settimeout(30)
+    sock.connect(("127.0.0.1", port))
+    start = b"user\0" + user.encode() + b"\0database\0" + db.encode() + b"\0\0"
+    sock.sendall(struct.pack("!II", 8 + len(start), 196608) + start)
+    _replies(sock)
+    return sock
+
+
 def test_pipelined_queries_keep_their_order(scram_pg, sdb, tmp_path):
     """A Redshift COPY sent right behind a slow query, in the same write, is answered after that query's reply:
     serve waits until nothing is in flight before it intercepts. (A raw protocol client over a trust connection:
     upstream through the unix socket.)"""
-    import struct
     f = write(tmp_path / "t.txt", "1\n2\n3\n")
     sdb.sql("CREATE TABLE t (id int)")
     s = Serve(scram_pg, upstream=f"host={scram_pg.host} port={scram_pg.port}")
     try:
-        def msg(t, body):
-            return t + struct.pack("!I", len(body) + 4) + body
-
-        def read_until_ready(sock, n):
-            buf, types = b"", []
-            while types.count("Z") < n:
-                chunk = sock.recv(65536)
-                assert chunk, types
-                buf += chunk
-                while len(buf) >= 5:
-                    ln = struct.unpack("!I", buf[1:5])[0]
-                    if len(buf) < ln + 1:
-                        break
-                    types.append((buf[:1].decode(), buf[5:ln + 1]))
-                    buf = buf[ln + 1:]
-                types_only = [t for t, _ in types]
-                if types_only.count("Z") >= n:
-                    return types
-            return types
-
-        with socket.create_connection(("127.0.0.1", s.port), timeout=20) as sock:
-            start = b"user\0" + scram_pg.user.encode() + b"\0database\0" + sdb.name.encode() + b"\0\0"
-            sock.sendall(struct.pack("!II", 8 + len(start), 196608) + start)
-            read_until_ready(sock, 1)
-            sock.sendall(msg(b"Q", b"SELECT pg_sleep(0.5), 'slow'\0") + msg(b"Q", f"COPY t FROM '{f}'\0".encode())
-                         + msg(b"Q", b"SELECT count(*) FROM t\0"))
-            replies = read_until_ready(sock, 3)
+        with _raw_session(s.port, scram_pg.user, sdb.name) as sock:
+            sock.sendall(_msg(b"Q", b"SELECT pg_sleep(0.5), 'slow'\0") + _msg(b"Q", f"COPY t FROM '{f}'\0".encode())
+                         + _msg(b"Q", b"SELECT count(*) FROM t\0"))
+            replies = _replies(sock, 3)
         tags = [body.rstrip(b"\0").decode() for t, body in replies if t == "C"]
         assert tags == ["SELECT 1", "COPY 3", "SELECT 1"], replies
         rows = [body for t, body in replies if t == "D"]
         assert b"slow" in rows[0] and rows[1].endswith(b"3")
+    finally:
+        s.stop()
+
+
+def test_large_messages_and_a_slow_reader(scram_pg, sdb, tmp_path):
+    """Messages longer than one read stream through both ways (a COPY FROM STDIN of 200 KB rows; a 12 MB result),
+    in one write of many messages; a client that reads nothing for a while (its receive buffer small) makes serve
+    keep what its socket does not take and stop reading the upstream, then gets every byte in order. The session
+    goes on as usual: a Redshift COPY and a query after it are answered."""
+    f = write(tmp_path / "t.txt", "1\n2\n3\n")
+    rows = [(k, hashlib.sha256(str(k).encode()).hexdigest() * 3200) for k in range(60)]  # 60 × 204,800 bytes
+    sdb.sql("CREATE TABLE big (k int, v text); CREATE TABLE t (id int)")
+    s = Serve(scram_pg, upstream=f"host={scram_pg.host} port={scram_pg.port}")
+    try:
+        with _raw_session(s.port, scram_pg.user, sdb.name, rcvbuf=65536) as sock:
+            sock.sendall(_msg(b"Q", b"COPY big FROM STDIN\0"))
+            assert _replies(sock, until="G")[-1][0] == "G"
+            sock.sendall(b"".join(_msg(b"d", f"{k}\t{v}\n".encode()) for k, v in rows) + _msg(b"c", b""))
+            assert [b for t, b in _replies(sock) if t == "C"] == [b"COPY 60\0"]
+
+            sock.sendall(_msg(b"Q", b"SELECT k, v FROM big ORDER BY k\0"))
+            time.sleep(1.5)  # the result waits in the kernel and in serve
+            replies = _replies(sock)
+            data = [b for t, b in replies if t == "D"]
+            assert [t for t, _ in replies if t != "D"] == ["T", "C", "Z"] and len(data) == 60
+            for (k, v), body in zip(rows, data):
+                ncol, = struct.unpack("!H", body[:2])
+                l1, = struct.unpack("!I", body[2:6])
+                l2, = struct.unpack("!I", body[6 + l1:10 + l1])
+                assert ncol == 2 and body[6:6 + l1] == str(k).encode() and body[10 + l1:] == v.encode()
+                assert l2 == len(v)
+
+            sock.sendall(_msg(b"Q", f"COPY t FROM '{f}'\0".encode()) + _msg(b"Q", b"SELECT count(*) FROM big\0"))
+            replies = _replies(sock, 2)
+            assert [b for t, b in replies if t == "C"] == [b"COPY 3\0", b"SELECT 1\0"], replies
+            assert [b for t, b in replies if t == "D"] == [b"\0\1\0\0\0\x0260"]
+        assert sdb.count("t") == 3
+        want = hashlib.md5("".join(v for _, v in rows).encode()).hexdigest()
+        assert sdb.sql("SELECT md5(string_agg(v, '' ORDER BY k)) FROM big")[0][0] == want
+        assert s.proc.poll() is None
+    finally:
+        s.stop()
+
+
+def test_messages_cut_anywhere_are_relayed(scram_pg, sdb, tmp_path):
+    """Messages reach serve in pieces cut anywhere — inside a header, at a boundary, inside a body, in a Redshift
+    COPY that serve intercepts, across an extended-protocol sequence — and every reply is what the whole messages
+    would have got."""
+    f = write(tmp_path / "t.txt", "1\n2\n3\n")
+    sdb.sql("CREATE TABLE t (id int)")
+    s = Serve(scram_pg, upstream=f"host={scram_pg.host} port={scram_pg.port}")
+    try:
+        with _raw_session(s.port, scram_pg.user, sdb.name) as sock:
+            q1, q2 = _msg(b"Q", b"SELECT 'first'\0"), _msg(b"Q", f"COPY t FROM '{f}'\0".encode())
+            ext = (_msg(b"P", b"\0SELECT $1::int * 2\0\0\0") + _msg(b"B", b"\0\0\0\0\0\1\0\0\0\x0221\0\0")
+                   + _msg(b"E", b"\0\0\0\0\0") + _msg(b"S", b""))
+            q3 = _msg(b"Q", b"SELECT count(*) FROM t\0")
+            stream = q1 + q2 + ext + q3
+            cuts = [3, len(q1), len(q1) + 7, len(q1) + len(q2) - 2, len(q1) + len(q2) + 1, len(q1) + len(q2) + 30,
+                    len(stream) - len(q3) - 3, len(stream) - 4]
+            for a, b in zip([0] + cuts, cuts + [len(stream)]):
+                sock.sendall(stream[a:b])
+                time.sleep(0.05)
+            replies = _replies(sock, 4)
+        assert [b for t, b in replies if t == "C"] == [b"SELECT 1\0", b"COPY 3\0", b"SELECT 1\0", b"SELECT 1\0"]
+        assert [b[6:] for t, b in replies if t == "D"] == [b"first", b"42", b"3"]
+        assert sdb.count("t") == 3
+    finally:
+        s.stop()
+
+
+def test_own_statement_waits_for_relayed_replies(scram_pg, sdb, tmp_path):
+    """A Describe of serve's own statement queued behind a slow Query and relayed Bind/Execute (no Sync between):
+    once the Query's reply has gone by, serve asks the upstream for the held-back replies (Flush) and answers in
+    order — it does not wait forever."""
+    f = write(tmp_path / "t.txt", "1\n2\n")
+    sdb.sql("CREATE TABLE t (id int)")
+    s = Serve(scram_pg, upstream=f"host={scram_pg.host} port={scram_pg.port}")
+    try:
+        with _raw_session(s.port, scram_pg.user, sdb.name) as sock:
+            sock.sendall(_msg(b"P", f"cp\0COPY t FROM '{f}'\0\0\0".encode()) + _msg(b"S", b""))
+            assert [t for t, _ in _replies(sock)] == ["1", "Z"]
+            sock.sendall(_msg(b"Q", b"SELECT pg_sleep(0.3)\0") + _msg(b"P", b"\0SELECT 7\0\0\0")
+                         + _msg(b"B", b"\0\0\0\0\0\0\0\0") + _msg(b"E", b"\0\0\0\0\0")
+                         + _msg(b"D", b"Scp\0") + _msg(b"S", b""))
+            replies = _replies(sock, 2)
+        assert [t for t, _ in replies] == ["T", "D", "C", "Z", "1", "2", "D", "C", "t", "n", "Z"], replies
+        assert replies[6][1][6:] == b"7"
     finally:
         s.stop()
 
