@@ -932,7 +932,7 @@ answer_error(conn *c, const char *sqlstate, const char *msg)
 	c->xskip = true;
 }
 
-enum { X_RELAY = 0, X_DONE, X_WAIT };
+enum { X_RELAY = 0, X_DONE, X_WAIT, X_GO };
 
 /* Discard the message at the head of in (len: its declared length), streaming what has not arrived yet. */
 static int
@@ -943,6 +943,21 @@ skip_message(conn *c, struct evbuffer *in, uint32_t len)
 	c->cli_drop = (uint32_t)((size_t)len + 1 - n);
 	c->xskip = true;
 	return X_DONE;
+}
+
+/* Before serve answers a client message itself: X_WAIT until the upstream is quiescent (asked for what it holds
+ * back), X_DONE when the open segment failed upstream (the message is skipped, as the upstream skips to Sync), else
+ * X_GO. */
+static int
+own_turn(conn *c, struct evbuffer *in, uint32_t len)
+{
+	if (!quiescent(c)) {
+		wait_upstream(c);
+		return X_WAIT;
+	}
+	if (c->xfailed)
+		return skip_message(c, in, len);
+	return X_GO;
 }
 
 static int
@@ -964,7 +979,7 @@ ext_bind(conn *c, struct evbuffer *in, uint32_t len)
 	const char *portal, *stmt;
 	char pname[HD_XNAME_MAX], m[HD_XNAME_MAX + 128];
 	xstmt *x;
-	int np;
+	int np, turn;
 	hd_err e;
 
 	if (evbuffer_get_length(in) < 5 + k)
@@ -977,12 +992,8 @@ ext_bind(conn *c, struct evbuffer *in, uint32_t len)
 			x_drop(c->xp, &c->nxp, (const char *)msg + 5);
 		return X_RELAY;
 	}
-	if (!quiescent(c)) {
-		wait_upstream(c);
-		return X_WAIT;
-	}
-	if (c->xfailed)
-		return skip_message(c, in, len);
+	if ((turn = own_turn(c, in, len)) != X_GO)
+		return turn;
 	if (blen > HD_PGP_INSPECT_MAX) {
 		answer_error(c, "08P01", "bind message for a Redshift COPY statement too long (it takes no parameters)");
 		return skip_message(c, in, len);
@@ -1027,6 +1038,7 @@ ext_message(conn *c, struct evbuffer *in, char t, uint32_t len)
 	const uint8_t *msg, *body;
 	hd_err e;
 	char m[HD_XNAME_MAX + 128];
+	int turn;
 
 	if (t == 'B')
 		return ext_bind(c, in, len);
@@ -1075,12 +1087,8 @@ ext_message(conn *c, struct evbuffer *in, char t, uint32_t len)
 				x_drop(c->xs, &c->nxs, ""); /* the upstream's unnamed statement replaces serve's */
 			return X_RELAY;
 		}
-		if (!quiescent(c)) {
-			wait_upstream(c);
-			return X_WAIT;
-		}
-		if (c->xfailed)
-			return skip_message(c, in, len);
+		if ((turn = own_turn(c, in, len)) != X_GO)
+			return turn;
 		if (dup) {
 			snprintf(m, sizeof m, "prepared statement \"%s\" already exists", name);
 			answer_error(c, "42P05", m);
@@ -1103,12 +1111,8 @@ ext_message(conn *c, struct evbuffer *in, char t, uint32_t len)
 		x = kind == 'S' ? x_find(c->xs, c->nxs, name) : x_find(c->xp, c->nxp, name);
 		if (!x)
 			return X_RELAY;
-		if (!quiescent(c)) {
-			wait_upstream(c);
-			return X_WAIT;
-		}
-		if (c->xfailed)
-			return skip_message(c, in, len);
+		if ((turn = own_turn(c, in, len)) != X_GO)
+			return turn;
 		if (t == 'C') {
 			if (kind == 'S')
 				x_drop(c->xs, &c->nxs, x->name);
@@ -1131,12 +1135,8 @@ ext_message(conn *c, struct evbuffer *in, char t, uint32_t len)
 			return violation_fatal(c, &e);
 		if (!(x = x_find(c->xp, c->nxp, portal)))
 			return X_RELAY;
-		if (!quiescent(c)) {
-			wait_upstream(c);
-			return X_WAIT;
-		}
-		if (c->xfailed)
-			return skip_message(c, in, len);
+		if ((turn = own_turn(c, in, len)) != X_GO)
+			return turn;
 		if (c->txn == 'E') {
 			answer_error(c, "25P02", aborted_msg);
 		} else if (x->done) {
