@@ -1197,6 +1197,15 @@ client_passes(const conn *c, char type)
 	return !(c->txn && (type == 'P' || (ext && (c->nxs || c->nxp)) || (type == 'S' && c->seg_local)));
 }
 
+/* A Query or FunctionCall behind extended messages relayed since the last Sync. After an error in one of those the
+ * upstream skips everything up to Sync, this too, and sends no ReadyForQuery for it: so it waits until they are all
+ * answered (own_turn(); xsent/xdone are exact only then), and is then relayed, or skipped as the upstream would. */
+static bool
+behind_open_segment(const conn *c, char type)
+{
+	return (type == 'Q' || type == 'F') && c->seg_relayed;
+}
+
 /* A Query of this length is read whole and classified before it is relayed (else relayed unread). */
 static bool
 query_read(const conn *c, uint32_t len)
@@ -1219,7 +1228,8 @@ client_walk(conn *c, const uint8_t *p, size_t n)
 		char type = (char)p[off];
 		uint32_t len = be32(p + off + 1);
 
-		if (len < 4 || len > HD_PGP_MSG_MAX || (size_t)len + 1 > n - off || !client_passes(c, type))
+		if (len < 4 || len > HD_PGP_MSG_MAX || (size_t)len + 1 > n - off || !client_passes(c, type) ||
+		    behind_open_segment(c, type))
 			break;
 		if (type == 'Q' && query_read(c, len)) {
 			const char *sql, *stmt = NULL;
@@ -1301,6 +1311,13 @@ process_client(conn *c)
 		if (c->xskip && type != 'S' && type != 'X') {
 			skip_message(c, in, len);
 			continue;
+		}
+		if (behind_open_segment(c, type)) {
+			int turn = own_turn(c, in, len);
+			if (turn == X_WAIT)
+				break;
+			if (turn == X_DONE)
+				continue;
 		}
 		if (!client_passes(c, type)) {
 			int xr = ext_message(c, in, type, len);
@@ -1654,7 +1671,7 @@ stream_head(conn *c, bool from_client, const uint8_t *p, size_t n)
 	if (n < 5 || hd_pgp_header(p, 5, &type, &len, &e) != HD_OK || (size_t)len + 1 <= n)
 		return 0;
 	if (from_client) {
-		if (!client_passes(c, type) || (type == 'Q' && query_read(c, len)))
+		if (!client_passes(c, type) || behind_open_segment(c, type) || (type == 'Q' && query_read(c, len)))
 			return 0;
 		count_sent(c, type);
 		c->cli_pass = (uint32_t)(len + 1 - n);
