@@ -12,7 +12,7 @@
  * read whole only when serve must look at it — a client Query (≤ HD_PGP_QUERY_MAX, else relayed unread), and from
  * the upstream ReadyForQuery, CommandComplete, BackendKeyData and the replies to serve's own queries
  * (≤ HD_PGP_INSPECT_MAX, else the session is closed). Whole messages that need only their header read are moved in
- * runs (relay_run(), client_run()) — or, when neither end of that direction has anything buffered, straight from
+ * runs (relay_run()) — or, when neither end of that direction has anything buffered, straight from
  * one recv() to one send() (direct_relay()). A side whose peer's output passes HIGH_WATER stops being read until that
  * output drains, so memory per session stays bounded whatever the clients send.
  *
@@ -1245,20 +1245,7 @@ client_walk(conn *c, const uint8_t *p, size_t n)
 	return off;
 }
 
-/* The client's side of relay_run(): the whole messages of client_walk() in the input's first extent go to the
- * upstream in one move. Returns the bytes moved. */
-static size_t
-client_run(conn *c, struct evbuffer *in, struct evbuffer *out)
-{
-	struct evbuffer_iovec v;
-	size_t off;
-
-	if (c->xskip || evbuffer_peek(in, -1, NULL, &v, 1) < 1)
-		return 0;
-	if ((off = client_walk(c, v.iov_base, v.iov_len)) > 0)
-		evbuffer_remove_buffer(in, out, off);
-	return off;
-}
+static size_t relay_run(conn *c, bool from_client, struct evbuffer *in, struct evbuffer *out);
 
 static void
 process_client(conn *c)
@@ -1297,7 +1284,7 @@ process_client(conn *c)
 			c->cli_drop -= (uint32_t)n;
 			continue;
 		}
-		if (client_run(c, in, out)) {
+		if (relay_run(c, true, in, out)) {
 			throttle(c, true);
 			continue;
 		}
@@ -1494,22 +1481,35 @@ reply_walk(conn *c, const uint8_t *p, size_t n, bool *ready)
 	return off;
 }
 
-/* The upstream's whole messages of reply_walk() in the input's first extent go to the client in one move.
- * Returns the bytes moved. */
+/* The whole messages at p (n bytes) that go from one side to the other untouched, their bookkeeping done
+ * (client_walk(), reply_walk()); the bytes they take. A ReadyForQuery among them wakes a message of serve's own that
+ * waits: it may now send its Flush (wait_upstream()). */
 static size_t
-relay_run(conn *c, struct evbuffer *in, struct evbuffer *out)
+relay_walk(conn *c, bool from_client, const uint8_t *p, size_t n)
+{
+	bool ready = false;
+	size_t off;
+
+	if (from_client)
+		return c->xskip ? 0 : client_walk(c, p, n);
+	off = reply_walk(c, p, n, &ready);
+	if (ready && c->wait_idle && c->inflight == 0)
+		kick(c);
+	return off;
+}
+
+/* Relaying in runs: the whole messages of relay_walk() in the input's first extent go to the other side in one
+ * move. Returns the bytes moved. */
+static size_t
+relay_run(conn *c, bool from_client, struct evbuffer *in, struct evbuffer *out)
 {
 	struct evbuffer_iovec v;
 	size_t off;
-	bool ready = false;
 
-	if (c->iq || c->npending || evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 		return 0;
-	if ((off = reply_walk(c, v.iov_base, v.iov_len, &ready)) > 0) {
+	if ((off = relay_walk(c, from_client, v.iov_base, v.iov_len)) > 0)
 		evbuffer_remove_buffer(in, out, off);
-		if (ready && c->wait_idle && c->inflight == 0)
-			kick(c);
-	}
 	return off;
 }
 
@@ -1536,7 +1536,7 @@ process_upstream(conn *c)
 				break;
 			continue;
 		}
-		if (relay_run(c, in, out)) {
+		if (relay_run(c, false, in, out)) {
 			throttle(c, false);
 			continue;
 		}
@@ -1637,7 +1637,7 @@ process_upstream(conn *c)
 /*
  * A session in full flow is relayed past the bufferevents, as pgbouncer relays (its sbuf): when one direction has
  * nothing buffered — no input waiting on its side, no output waiting for its peer — a readable socket is read with
- * one recv() into the server's scratch buffer, the whole messages that pass (client_walk(), reply_walk()) and the
+ * one recv() into the server's scratch buffer, the whole messages that pass (relay_walk()) and the
  * start of one that streams (stream_head()) are bookkept in place, and they go to the peer with one send(). What is
  * left (a message serve must read whole, a header cut short) goes into the input buffer and on through
  * process_client()/process_upstream(); what the peer's socket does not take goes into its output buffer, written
@@ -1714,15 +1714,12 @@ direct_relay(conn *c, bool from_client, const uint8_t *p, size_t n)
 	struct bufferevent *src = from_client ? c->cli : c->up, *dst = from_client ? c->up : c->cli;
 	uint32_t *pass = from_client ? &c->cli_pass : &c->up_pass;
 	size_t off = *pass < n ? *pass : n;
-	bool ready = false;
 
 	*pass -= (uint32_t)off;
 	if (!*pass) {
-		off += from_client ? client_walk(c, p + off, n - off) : reply_walk(c, p + off, n - off, &ready);
+		off += relay_walk(c, from_client, p + off, n - off);
 		off += stream_head(c, from_client, p + off, n - off);
 	}
-	if (ready && c->wait_idle && c->inflight == 0)
-		kick(c); /* as relay_run(): a message of serve's own may now send its Flush (wait_upstream) */
 	if (off && !send_direct(c, dst, p, off))
 		return;
 	if (off < n) {
